@@ -1,0 +1,3 @@
+//! Typed facts read from AWS, with their parsers (pure).
+
+pub mod credential_report;
