@@ -82,13 +82,19 @@ pub async fn fetch_credential_report(
                     return Ok(CredentialReport::parse(text)?);
                 }
                 Err(e) => {
-                    let e = AwsCallError::from_sdk("iam:GetCredentialReport", e);
                     // Not ready yet, or gone between the two calls: generate and poll again.
-                    if ["ReportInProgress", "ReportNotPresent", "ReportExpired"]
-                        .iter()
-                        .any(|c| e.code_is(c))
+                    let not_ready = e.as_service_error().map(|se| {
+                        se.is_credential_report_not_ready_exception()
+                            || se.is_credential_report_not_present_exception()
+                            || se.is_credential_report_expired_exception()
+                    });
+                    let e = AwsCallError::from_sdk("iam:GetCredentialReport", e);
+                    if not_ready == Some(true)
+                        || ["ReportInProgress", "ReportNotPresent", "ReportExpired"]
+                            .iter()
+                            .any(|c| e.code_is(c))
                     {
-                        last_state = e.code.clone().unwrap_or_default();
+                        last_state = e.code.clone().unwrap_or_else(|| "not ready".into());
                     } else {
                         return Err(e.into());
                     }
