@@ -1,1 +1,452 @@
-fn main() {}
+//! `ftr`: scan an account, evaluate one event, over the same code paths as the Lambda functions.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+
+use ftr_shared::aws::{caller_account, load_sdk_config};
+use ftr_shared::catalogue::{control, Control, CONTROLS};
+use ftr_shared::collect::root_account::{collect_root_facts, ReportWait};
+use ftr_shared::evaluation::Evaluation;
+use ftr_shared::events::config_rule::{ResultToken, RuleParameters};
+use ftr_shared::handlers::compliance_alert::plan_compliance_alert;
+use ftr_shared::handlers::root_account_rules::{evaluate_root_control, root_params, ROOT_CONTROLS};
+use ftr_shared::handlers::root_activity_alert::plan_root_activity;
+use ftr_shared::handlers::{findings_for, AlertDelivery};
+use ftr_shared::settings::Settings;
+use ftr_shared::sinks::alerts::{Alert, AlertSink};
+use ftr_shared::sinks::config::ConfigSink;
+use ftr_shared::sinks::ledger::AlertLedger;
+use ftr_shared::sinks::securityhub::{FindingContext, FindingSpec, SecurityHubSink};
+
+#[derive(Parser)]
+#[command(
+    name = "ftr",
+    version,
+    about = "Continuous AWS FTR compliance monitoring: scan, replay events"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ScanFormat {
+    Table,
+    Json,
+    Markdown,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum EventFormat {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the rules for the account behind the current credentials.
+    Scan {
+        /// Comma-separated control ids (default: every control this version evaluates).
+        #[arg(long, value_delimiter = ',')]
+        controls: Vec<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ScanFormat,
+        /// Evaluate as if now were this instant (RFC 3339).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Also import the results into Security Hub (and Config with --result-token).
+        #[arg(long)]
+        publish: bool,
+        /// A Config result token (or TESTMODE) to post evaluations with PutEvaluations.
+        #[arg(long, requires = "publish")]
+        result_token: Option<String>,
+        /// ARC-001 window in days.
+        #[arg(long, default_value_t = 30)]
+        root_use_window_days: u32,
+        /// ARC-003: require a hardware MFA or FIDO key for root.
+        #[arg(long)]
+        require_hardware_mfa: bool,
+    },
+    /// Run the alert handlers on one EventBridge event (a file, or - for standard input).
+    Event {
+        file: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: EventFormat,
+        /// Send the finding and the alert (topic from FTR_ALERT_TOPIC_ARN).
+        #[arg(long)]
+        publish: bool,
+    },
+    /// List the FTR controls.
+    Controls,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan {
+            controls,
+            format,
+            as_of,
+            publish,
+            result_token,
+            root_use_window_days,
+            require_hardware_mfa,
+        } => {
+            scan(
+                controls,
+                format,
+                as_of,
+                publish,
+                result_token,
+                root_use_window_days,
+                require_hardware_mfa,
+            )
+            .await
+        }
+        Command::Event {
+            file,
+            format,
+            publish,
+        } => event(&file, format, publish).await,
+        Command::Controls => {
+            for c in &CONTROLS {
+                println!(
+                    "{:<10} {:<12} {:<9} {}",
+                    c.id,
+                    format!("{:?}", c.mode).to_lowercase(),
+                    c.severity.label(),
+                    c.title
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(CliError::Usage(m)) => {
+            eprintln!("ftr: {m}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Failed(m)) => {
+            eprintln!("ftr: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn settings() -> Result<Settings, CliError> {
+    Settings::from_env().map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// One row of scan output.
+struct Row {
+    control: &'static Control,
+    status: String,
+    resource_type: String,
+    resource_id: String,
+    annotation: String,
+}
+
+impl From<&Evaluation> for Row {
+    fn from(e: &Evaluation) -> Self {
+        Row {
+            control: e.control,
+            status: e.compliance.as_str().to_string(),
+            resource_type: e.resource.resource_type.clone(),
+            resource_id: e.resource.resource_id.clone(),
+            annotation: e.annotation.clone(),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn scan(
+    controls: Vec<String>,
+    format: ScanFormat,
+    as_of: Option<String>,
+    publish: bool,
+    result_token: Option<String>,
+    root_use_window_days: u32,
+    require_hardware_mfa: bool,
+) -> Result<ExitCode, CliError> {
+    let now: DateTime<Utc> = match &as_of {
+        None => Utc::now(),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| {
+                CliError::Usage(format!("--as-of `{s}` is not an RFC 3339 instant: {e}"))
+            })?,
+    };
+    let mut selected: Vec<&'static Control> = Vec::new();
+    if controls.is_empty() {
+        selected.extend(ROOT_CONTROLS.iter().filter_map(|id| control(id)));
+    }
+    for id in controls.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let c = control(id).ok_or_else(|| {
+            CliError::Usage(format!("unknown control `{id}` (see `ftr controls`)"))
+        })?;
+        if !ROOT_CONTROLS.contains(&c.id) {
+            return Err(CliError::Usage(format!(
+                "control {} is not evaluated by this version yet (evaluated: {})",
+                c.id,
+                ROOT_CONTROLS.join(", ")
+            )));
+        }
+        if !selected.contains(&c) {
+            selected.push(c);
+        }
+    }
+    if root_use_window_days == 0 || root_use_window_days > 3650 {
+        return Err(CliError::Usage(
+            "--root-use-window-days must be 1..=3650".into(),
+        ));
+    }
+    let params = root_params(&RuleParameters::from_map(
+        [
+            (
+                "RootUseWindowDays".to_string(),
+                json!(root_use_window_days.to_string()),
+            ),
+            (
+                "RequireHardwareMfa".to_string(),
+                json!(require_hardware_mfa.to_string()),
+            ),
+        ]
+        .into_iter()
+        .collect(),
+    ))
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    let settings = settings()?;
+    let sdk = load_sdk_config(settings.aws_max_attempts).await;
+    let account = caller_account(&sdk).await.map_err(|e| {
+        CliError::Failed(format!(
+            "cannot tell which account these credentials belong to: {e}"
+        ))
+    })?;
+    let region = sdk
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    let iam = aws_sdk_iam::Client::new(&sdk);
+    let wait = ReportWait {
+        budget: settings.credential_report_wait,
+        ..ReportWait::default()
+    };
+    let want_kind = params.require_hardware_mfa && selected.iter().any(|c| c.id == "ARC-003");
+    let mut rows = Vec::new();
+    let mut evaluations = Vec::new();
+    let mut failed = false;
+    match collect_root_facts(&iam, &account, want_kind, wait).await {
+        Ok(facts) => {
+            for c in &selected {
+                let e = evaluate_root_control(c, &facts, &params, now);
+                rows.push(Row::from(&e));
+                evaluations.push(e);
+            }
+        }
+        Err(err) => {
+            failed = true;
+            for c in &selected {
+                rows.push(Row {
+                    control: c,
+                    status: "ERROR".into(),
+                    resource_type: ftr_shared::evaluation::ACCOUNT_RESOURCE_TYPE.into(),
+                    resource_id: account.clone(),
+                    annotation: err.to_string(),
+                });
+            }
+        }
+    }
+    print_rows(&rows, format);
+    if publish && !evaluations.is_empty() {
+        let ctx = FindingContext::new(&account, &region);
+        let hub = SecurityHubSink::new(aws_sdk_securityhub::Client::new(&sdk));
+        let summary = hub
+            .import(&ctx, &findings_for(&evaluations, &ctx), Utc::now())
+            .await
+            .map_err(|e| CliError::Failed(format!("publishing to Security Hub failed: {e}")))?;
+        eprintln!(
+            "ftr: imported {} finding(s) into Security Hub",
+            summary.imported
+        );
+        if let Some(token) = result_token {
+            let calls = ConfigSink::new(aws_sdk_config::Client::new(&sdk))
+                .put_evaluations(&ResultToken::parse(&token), &evaluations)
+                .await
+                .map_err(|e| {
+                    CliError::Failed(format!("posting evaluations to AWS Config failed: {e}"))
+                })?;
+            eprintln!(
+                "ftr: posted {} evaluation(s) to AWS Config in {calls} call(s)",
+                evaluations.len()
+            );
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_rows(rows: &[Row], format: ScanFormat) {
+    match format {
+        ScanFormat::Json => {
+            for r in rows {
+                println!(
+                    "{}",
+                    json!({"control": r.control.id, "status": r.status, "resource_type": r.resource_type, "resource_id": r.resource_id, "annotation": r.annotation})
+                );
+            }
+        }
+        ScanFormat::Table => {
+            println!(
+                "{:<9} {:<15} {:<30} ANNOTATION",
+                "CONTROL", "STATUS", "RESOURCE"
+            );
+            for r in rows {
+                println!(
+                    "{:<9} {:<15} {:<30} {}",
+                    r.control.id,
+                    r.status,
+                    format!("{}/{}", r.resource_type, r.resource_id),
+                    r.annotation
+                );
+            }
+        }
+        ScanFormat::Markdown => {
+            println!("| Control | Title | Status | Resource | Why |\n|---|---|---|---|---|");
+            for r in rows {
+                println!(
+                    "| {} | {} | {} | `{}` `{}` | {} |",
+                    r.control.id,
+                    r.control.title,
+                    r.status,
+                    r.resource_type,
+                    r.resource_id,
+                    r.annotation.replace('|', "\\|")
+                );
+            }
+        }
+        ScanFormat::Csv => {
+            println!("control,status,resource_type,resource_id,annotation");
+            for r in rows {
+                let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+                println!(
+                    "{},{},{},{},{}",
+                    r.control.id,
+                    r.status,
+                    q(&r.resource_type),
+                    q(&r.resource_id),
+                    q(&r.annotation)
+                );
+            }
+        }
+    }
+}
+
+async fn event(file: &str, format: EventFormat, publish: bool) -> Result<ExitCode, CliError> {
+    let text = if file == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|e| CliError::Usage(format!("cannot read {file}: {e}")))?
+    };
+    let event: Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::Usage(format!("{file} is not JSON: {e}")))?;
+    let detail_type = event
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let settings = settings()?;
+    let sdk = load_sdk_config(settings.aws_max_attempts).await;
+    let region = sdk
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+
+    let (finding, alert, ctx): (Option<FindingSpec>, Option<Alert>, Option<FindingContext>) =
+        if detail_type == "Config Rules Compliance Change" {
+            let alert =
+                plan_compliance_alert(&event).map_err(|e| CliError::Usage(e.to_string()))?;
+            let ctx = alert
+                .as_ref()
+                .map(|a| FindingContext::new(&a.account_id, &region));
+            (None, alert, ctx)
+        } else {
+            match plan_root_activity(&event, &region).map_err(|e| CliError::Usage(e.to_string()))? {
+                Some(p) => (Some(p.finding), Some(p.alert), Some(p.context)),
+                None => (None, None, None),
+            }
+        };
+    if let Some(f) = &finding {
+        let status = format!("{:?}", f.compliance).to_uppercase();
+        match format {
+            EventFormat::Json => println!(
+                "{}",
+                json!({"kind": "finding", "control": f.control.id, "status": status, "resource_type": f.resource_type, "resource_id": f.resource_id, "id": f.id})
+            ),
+            EventFormat::Table => println!(
+                "finding  {:<9} {:<7} {} ({})",
+                f.control.id, status, f.resource_id, f.title
+            ),
+        }
+    }
+    if let Some(a) = &alert {
+        match format {
+            EventFormat::Json => println!(
+                "{}",
+                json!({"kind": "alert", "control": a.control.id, "severity": a.severity.label(), "subject": a.subject()})
+            ),
+            EventFormat::Table => println!(
+                "alert    {:<9} {:<8} {}",
+                a.control.id,
+                a.severity.label(),
+                a.subject()
+            ),
+        }
+    }
+    if publish {
+        if let (Some(alert), Some(ctx)) = (&alert, &ctx) {
+            let topic = settings
+                .require_topic()
+                .map_err(|e| CliError::Usage(format!("--publish needs {e}")))?;
+            let delivery = AlertDelivery {
+                securityhub: settings
+                    .security_hub
+                    .then(|| SecurityHubSink::new(aws_sdk_securityhub::Client::new(&sdk))),
+                alerts: Some(AlertSink::new(aws_sdk_sns::Client::new(&sdk), topic)),
+                ledger: settings.alert_ledger_table.as_deref().map(|t| {
+                    AlertLedger::new(aws_sdk_dynamodb::Client::new(&sdk), t, settings.alert_lease)
+                }),
+            };
+            let delivered = delivery
+                .deliver(ctx, finding.as_ref(), alert, Utc::now())
+                .await
+                .map_err(|e| CliError::Failed(format!("publishing failed: {e}")))?;
+            eprintln!(
+                "ftr: {}",
+                serde_json::to_string(&delivered).unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

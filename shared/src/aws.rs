@@ -39,7 +39,11 @@ impl AwsContext {
             .region()
             .map(|r| r.to_string())
             .unwrap_or_else(|| "us-east-1".to_string());
-        AwsContext { sdk, account_id: account_id.into(), region }
+        AwsContext {
+            sdk,
+            account_id: account_id.into(),
+            region,
+        }
     }
 
     /// The partition of this context's region.

@@ -77,7 +77,8 @@ const S3_BPA_DOC: &str =
     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html";
 const BACKUP_DOC: &str = "https://docs.aws.amazon.com/aws-backup/latest/devguide/whatisbackup.html";
 const DR_DOC: &str = "https://docs.aws.amazon.com/whitepapers/latest/disaster-recovery-workloads-on-aws/disaster-recovery-workloads-on-aws.html";
-const XACCT_DOC: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html";
+const XACCT_DOC: &str =
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html";
 const FTR_LENS: &str = "https://docs.aws.amazon.com/wellarchitected/latest/foundational-technical-review-lens/foundational-technical-review-lens.html";
 
 macro_rules! control {
@@ -347,7 +348,11 @@ mod tests {
     fn every_control_has_text_within_security_hub_limits() {
         for c in &CONTROLS {
             assert!(!c.title.is_empty() && c.title.len() <= 256, "{}", c.id);
-            assert!(!c.remediation.is_empty() && c.remediation.len() <= 512, "{}", c.id);
+            assert!(
+                !c.remediation.is_empty() && c.remediation.len() <= 512,
+                "{}",
+                c.id
+            );
             assert!(c.link.starts_with("https://"), "{}", c.id);
             assert!(c.rule_name().len() <= 128);
         }
@@ -364,7 +369,9 @@ mod tests {
     #[test]
     fn organization_rule_names_map_to_their_control() {
         assert_eq!(
-            control_for_rule_name("OrgConfigRule-ftr-arc-003-a1b2c3d4").unwrap().id,
+            control_for_rule_name("OrgConfigRule-ftr-arc-003-a1b2c3d4")
+                .unwrap()
+                .id,
             "ARC-003"
         );
         assert_eq!(control_for_rule_name("ftr-s3-001").unwrap().id, "S3-001");

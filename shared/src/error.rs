@@ -50,23 +50,35 @@ impl AwsCallError {
         let status = err.raw_response().map(|r| r.status().as_u16());
         let (code, message, retryable) = match &err {
             SdkError::TimeoutError(_) => (None, "timed out".to_string(), true),
-            SdkError::DispatchFailure(e) => (None, format!("could not send the request: {e:?}"), true),
+            SdkError::DispatchFailure(e) => {
+                (None, format!("could not send the request: {e:?}"), true)
+            }
             SdkError::ConstructionFailure(_) => (None, format!("{}", DisplayChain(&err)), false),
             SdkError::ResponseError(_) => (None, format!("{}", DisplayChain(&err)), true),
             SdkError::ServiceError(se) => {
                 let e = se.err();
                 let code = e.code().map(str::to_string);
-                let transient = code.as_deref().is_some_and(|c| TRANSIENT_CODES.contains(&c))
+                let transient = code
+                    .as_deref()
+                    .is_some_and(|c| TRANSIENT_CODES.contains(&c))
                     || status.is_some_and(|s| s >= 500 || s == 429);
                 (
                     code,
-                    e.message().map(str::to_string).unwrap_or_else(|| DisplayChain(&err).to_string()),
+                    e.message()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| DisplayChain(&err).to_string()),
                     transient,
                 )
             }
             _ => (None, format!("{}", DisplayChain(&err)), false),
         };
-        AwsCallError { operation, code, message, status, retryable }
+        AwsCallError {
+            operation,
+            code,
+            message,
+            status,
+            retryable,
+        }
     }
 
     pub fn code_is(&self, code: &str) -> bool {
@@ -77,7 +89,12 @@ impl AwsCallError {
     pub fn is_access_denied(&self) -> bool {
         matches!(
             self.code.as_deref(),
-            Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError")
+            Some(
+                "AccessDenied"
+                    | "AccessDeniedException"
+                    | "UnauthorizedOperation"
+                    | "AuthorizationError"
+            )
         )
     }
 }

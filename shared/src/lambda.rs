@@ -33,7 +33,11 @@ impl From<HandlerError> for EdgeError {
 
 impl From<EdgeError> for Diagnostic {
     fn from(e: EdgeError) -> Diagnostic {
-        let class = if e.0.is_retryable() { "Retryable" } else { "Permanent" };
+        let class = if e.0.is_retryable() {
+            "Retryable"
+        } else {
+            "Permanent"
+        };
         tracing::error!(error = %e.0, kind = e.0.kind(), retryable = e.0.is_retryable(), "invocation failed");
         Diagnostic {
             error_type: format!("{class}.{}", e.0.kind()),

@@ -36,15 +36,24 @@ impl Settings {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let text = |name: &'static str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let number = |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| -> Result<u64, SettingsError> {
+        let text = |name: &'static str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let number = |name: &'static str,
+                      default: u64,
+                      range: std::ops::RangeInclusive<u64>|
+         -> Result<u64, SettingsError> {
             match text(name) {
                 None => Ok(default),
-                Some(v) => v
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| range.contains(n))
-                    .ok_or(SettingsError::Invalid { name, value: v, expected: "a whole number in range" }),
+                Some(v) => v.parse::<u64>().ok().filter(|n| range.contains(n)).ok_or(
+                    SettingsError::Invalid {
+                        name,
+                        value: v,
+                        expected: "a whole number in range",
+                    },
+                ),
             }
         };
         let flag = |name: &'static str, default: bool| -> Result<bool, SettingsError> {
@@ -52,7 +61,11 @@ impl Settings {
                 None => Ok(default),
                 Some(v) if v == "true" || v == "1" || v == "yes" => Ok(true),
                 Some(v) if v == "false" || v == "0" || v == "no" => Ok(false),
-                Some(v) => Err(SettingsError::Invalid { name, value: v, expected: "true or false" }),
+                Some(v) => Err(SettingsError::Invalid {
+                    name,
+                    value: v,
+                    expected: "true or false",
+                }),
             }
         };
         let topic = text("FTR_ALERT_TOPIC_ARN");
@@ -71,18 +84,26 @@ impl Settings {
             alert_lease: Duration::from_secs(number("FTR_ALERT_LEASE_SECONDS", 120, 1..=86_400)?),
             security_hub: flag("FTR_SECURITY_HUB", true)?,
             aws_max_attempts: number("FTR_AWS_MAX_ATTEMPTS", 5, 1..=20)? as u32,
-            credential_report_wait: Duration::from_secs(number("FTR_CREDENTIAL_REPORT_WAIT_SECONDS", 60, 1..=840)?),
+            credential_report_wait: Duration::from_secs(number(
+                "FTR_CREDENTIAL_REPORT_WAIT_SECONDS",
+                60,
+                1..=840,
+            )?),
         })
     }
 
     /// The alert topic, required by alert functions.
     pub fn require_topic(&self) -> Result<&str, SettingsError> {
-        self.alert_topic_arn.as_deref().ok_or(SettingsError::Missing("FTR_ALERT_TOPIC_ARN"))
+        self.alert_topic_arn
+            .as_deref()
+            .ok_or(SettingsError::Missing("FTR_ALERT_TOPIC_ARN"))
     }
 
     /// The ledger table, required by alert functions.
     pub fn require_ledger(&self) -> Result<&str, SettingsError> {
-        self.alert_ledger_table.as_deref().ok_or(SettingsError::Missing("FTR_ALERT_LEDGER_TABLE"))
+        self.alert_ledger_table
+            .as_deref()
+            .ok_or(SettingsError::Missing("FTR_ALERT_LEDGER_TABLE"))
     }
 }
 
@@ -92,7 +113,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn with(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| m.get(k).cloned())
     }
 
@@ -102,7 +126,10 @@ mod tests {
         assert_eq!(s.aws_max_attempts, 5);
         assert!(s.security_hub);
         assert_eq!(s.credential_report_wait, Duration::from_secs(60));
-        assert_eq!(s.require_topic(), Err(SettingsError::Missing("FTR_ALERT_TOPIC_ARN")));
+        assert_eq!(
+            s.require_topic(),
+            Err(SettingsError::Missing("FTR_ALERT_TOPIC_ARN"))
+        );
     }
 
     #[test]
@@ -111,7 +138,14 @@ mod tests {
         assert!(e.to_string().contains("FTR_AWS_MAX_ATTEMPTS"));
         assert!(with(&[("FTR_SECURITY_HUB", "maybe")]).is_err());
         assert!(with(&[("FTR_ALERT_TOPIC_ARN", "my-topic")]).is_err());
-        let s = with(&[("FTR_ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:ftr-alerts")]).unwrap();
-        assert_eq!(s.require_topic().unwrap(), "arn:aws:sns:us-east-1:111122223333:ftr-alerts");
+        let s = with(&[(
+            "FTR_ALERT_TOPIC_ARN",
+            "arn:aws:sns:us-east-1:111122223333:ftr-alerts",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.require_topic().unwrap(),
+            "arn:aws:sns:us-east-1:111122223333:ftr-alerts"
+        );
     }
 }

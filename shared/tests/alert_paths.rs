@@ -30,7 +30,10 @@ fn aws_service_event_typed_root_raises_no_alert() {
 #[test]
 fn root_creating_its_own_access_key_is_a_critical_arc_004_alert() {
     let p = plan("root-create-access-key.json").unwrap();
-    assert_eq!(p.activity.category, RootActivityCategory::RootAccessKeyCreated);
+    assert_eq!(
+        p.activity.category,
+        RootActivityCategory::RootAccessKeyCreated
+    );
     assert_eq!(p.activity.control.id, "ARC-004");
     assert_eq!(p.activity.severity, Severity::Critical);
     assert_eq!(
@@ -71,8 +74,15 @@ fn human_root_api_call_is_a_high_arc_001_alert() {
 #[test]
 fn assumed_root_session_action_is_a_privileged_root_task_alert() {
     let p = plan("root-assumed-root-session.json").unwrap();
-    assert_eq!(p.activity.category, RootActivityCategory::AssumedRootSession);
-    assert_eq!(p.activity.severity, Severity::High, "product decision: HIGH");
+    assert_eq!(
+        p.activity.category,
+        RootActivityCategory::AssumedRootSession
+    );
+    assert_eq!(
+        p.activity.severity,
+        Severity::High,
+        "product decision: HIGH"
+    );
     assert!(p.alert.what.contains("DeleteBucketPolicy"));
     assert!(p.alert.what.contains("AssumeRoot"));
     assert_eq!(p.alert.region, "eu-west-1");
@@ -82,9 +92,16 @@ fn assumed_root_session_action_is_a_privileged_root_task_alert() {
 fn assume_root_issuance_names_the_task_policy_and_issuing_account() {
     let p = plan("assume-root-issued.json").unwrap();
     assert_eq!(p.activity.category, RootActivityCategory::AssumeRootIssued);
-    assert_eq!(p.activity.severity, Severity::Medium, "product decision: MEDIUM");
+    assert_eq!(
+        p.activity.severity,
+        Severity::Medium,
+        "product decision: MEDIUM"
+    );
     let body = p.alert.body();
-    assert!(body.contains("arn:aws:iam::aws:policy/root-task/S3UnlockBucketPolicy"), "{body}");
+    assert!(
+        body.contains("arn:aws:iam::aws:policy/root-task/S3UnlockBucketPolicy"),
+        "{body}"
+    );
     assert!(body.contains("444455556666"), "{body}");
     assert!(body.contains("111122223333"), "{body}");
     assert!(body.contains("assumed-role/PlatformAdmin/alice"), "{body}");
@@ -132,7 +149,10 @@ fn finding_of_root_activity_is_stable_per_event_and_failed() {
     let a = plan("root-api-call.json").unwrap();
     let b = plan("root-api-call.json").unwrap();
     assert_eq!(a.finding.id, b.finding.id);
-    assert!(a.finding.id.contains("00000000-0000-0000-0000-000000000006"));
+    assert!(a
+        .finding
+        .id
+        .contains("00000000-0000-0000-0000-000000000006"));
     assert!(a.finding.id.contains("ftr-arc-001"));
 }
 
@@ -154,9 +174,11 @@ fn transition_to_non_compliant_alerts() {
 
 #[test]
 fn first_result_non_compliant_alerts() {
-    assert!(plan_compliance_alert(&fixture("compliance-change-first-result-non-compliant.json"))
-        .unwrap()
-        .is_some());
+    assert!(plan_compliance_alert(&fixture(
+        "compliance-change-first-result-non-compliant.json"
+    ))
+    .unwrap()
+    .is_some());
 }
 
 #[test]
@@ -197,8 +219,11 @@ fn case_29_alerts_only_on_transitions() {
         d["resourceType"] = json!("AWS::IAM::User");
         d["resourceId"] = json!(format!("AIDAUSER{user:04}"));
         d["newEvaluationResult"]["complianceType"] = json!(new);
-        d["newEvaluationResult"]["resultRecordedTime"] =
-            json!(format!("2026-11-{:02}T{:02}:00:00Z", 1 + run / 24, run % 24));
+        d["newEvaluationResult"]["resultRecordedTime"] = json!(format!(
+            "2026-11-{:02}T{:02}:00:00Z",
+            1 + run / 24,
+            run % 24
+        ));
         match old {
             Some(o) => d["oldEvaluationResult"]["complianceType"] = json!(o),
             None => {
@@ -211,7 +236,10 @@ fn case_29_alerts_only_on_transitions() {
     // Run 1: every user gets a first result; 40 of 300 are non-compliant.
     for u in 0..300 {
         let new = if u < 40 { "NON_COMPLIANT" } else { "COMPLIANT" };
-        if plan_compliance_alert(&event(u, None, new, 1)).unwrap().is_some() {
+        if plan_compliance_alert(&event(u, None, new, 1))
+            .unwrap()
+            .is_some()
+        {
             alerts_per_run[1] += 1;
         }
     }
@@ -295,7 +323,13 @@ fn mutated_events_never_panic() {
             }
         }
     }
-    for junk in [json!(null), json!([]), json!("text"), json!({"detail": 1}), json!({})] {
+    for junk in [
+        json!(null),
+        json!([]),
+        json!("text"),
+        json!({"detail": 1}),
+        json!({}),
+    ] {
         assert!(plan_root_activity(&junk, "us-east-1").is_err());
         assert!(plan_compliance_alert(&junk).is_err());
     }

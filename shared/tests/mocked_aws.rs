@@ -11,7 +11,9 @@ use aws_sdk_config::operation::put_evaluations::PutEvaluationsOutput;
 use aws_sdk_config::types::{ConfigurationItem as SdkItem, ConfigurationItemStatus, ResourceType};
 use aws_sdk_iam::operation::generate_credential_report::GenerateCredentialReportOutput;
 use aws_sdk_iam::operation::get_account_summary::GetAccountSummaryOutput;
-use aws_sdk_iam::operation::get_credential_report::{GetCredentialReportError, GetCredentialReportOutput};
+use aws_sdk_iam::operation::get_credential_report::{
+    GetCredentialReportError, GetCredentialReportOutput,
+};
 use aws_sdk_iam::types::error::CredentialReportNotReadyException;
 use aws_sdk_iam::types::{ReportStateType, SummaryKeyType};
 use aws_sdk_securityhub::operation::batch_import_findings::BatchImportFindingsOutput;
@@ -45,18 +47,19 @@ fn report_with_root_used(days_ago: i64) -> String {
 }
 
 fn summary_rule(mfa: i32, keys: i32) -> aws_smithy_mocks::Rule {
-    mock!(aws_sdk_iam::Client::get_account_summary)
-        .then_output(move || {
-            GetAccountSummaryOutput::builder()
-                .summary_map(SummaryKeyType::AccountMfaEnabled, mfa)
-                .summary_map(SummaryKeyType::AccountAccessKeysPresent, keys)
-                .summary_map(SummaryKeyType::AccountPasswordPresent, 1)
-                .build()
-        })
+    mock!(aws_sdk_iam::Client::get_account_summary).then_output(move || {
+        GetAccountSummaryOutput::builder()
+            .summary_map(SummaryKeyType::AccountMfaEnabled, mfa)
+            .summary_map(SummaryKeyType::AccountAccessKeysPresent, keys)
+            .summary_map(SummaryKeyType::AccountPasswordPresent, 1)
+            .build()
+    })
 }
 
 fn generate(state: ReportStateType) -> GenerateCredentialReportOutput {
-    GenerateCredentialReportOutput::builder().state(state).build()
+    GenerateCredentialReportOutput::builder()
+        .state(state)
+        .build()
 }
 
 fn fast_wait(budget_ms: u64) -> ReportWait {
@@ -124,7 +127,10 @@ async fn credential_report_never_ready_gives_no_verdict() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, HandlerError::Collect(CollectError::CredentialReportNotReady { .. })),
+        matches!(
+            err,
+            HandlerError::Collect(CollectError::CredentialReportNotReady { .. })
+        ),
         "{err}"
     );
     assert!(err.is_retryable(), "the invocation fails so Config retries");
@@ -146,7 +152,11 @@ async fn credential_report_complete_on_third_poll_is_evaluated() {
             .content(Blob::new(report_with_root_used(3)))
             .build()
     });
-    let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&gen, &get, &summary_rule(1, 0)]);
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        [&gen, &get, &summary_rule(1, 0)]
+    );
     let log = PutLog::default();
     let put = put_evaluations_rule(log.clone());
     let config = mock_client!(aws_sdk_config, [&put]);
@@ -188,7 +198,11 @@ async fn report_in_progress_on_get_is_polled_again() {
                 .build()
         })
         .build();
-    let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&gen, &get, &summary_rule(0, 1)]);
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        [&gen, &get, &summary_rule(0, 1)]
+    );
     let report = ftr_shared::collect::root_account::fetch_credential_report(&iam, fast_wait(5_000))
         .await
         .unwrap();
@@ -273,22 +287,35 @@ fn evals(n: usize) -> Vec<Evaluation> {
 async fn findings_are_imported_in_chunks_of_100() {
     let sizes = Arc::new(Mutex::new(Vec::new()));
     let s2 = sizes.clone();
-    let import = mock!(aws_sdk_securityhub::Client::batch_import_findings).then_compute_output(move |req| {
-        s2.lock().unwrap().push(req.findings().len());
-        for f in req.findings() {
-            let text = f.remediation().unwrap().recommendation().unwrap().text().unwrap();
-            assert!(text.chars().count() <= 512);
-            assert!(!f.resources()[0].r#type().unwrap().is_empty());
-        }
-        BatchImportFindingsOutput::builder()
-            .failed_count(0)
-            .success_count(req.findings().len() as i32)
-            .build()
-    });
+    let import =
+        mock!(aws_sdk_securityhub::Client::batch_import_findings).then_compute_output(move |req| {
+            s2.lock().unwrap().push(req.findings().len());
+            for f in req.findings() {
+                let text = f
+                    .remediation()
+                    .unwrap()
+                    .recommendation()
+                    .unwrap()
+                    .text()
+                    .unwrap();
+                assert!(text.chars().count() <= 512);
+                assert!(!f.resources()[0].r#type().unwrap().is_empty());
+            }
+            BatchImportFindingsOutput::builder()
+                .failed_count(0)
+                .success_count(req.findings().len() as i32)
+                .build()
+        });
     let hub = mock_client!(aws_sdk_securityhub, RuleMode::MatchAny, [&import]);
     let ctx = FindingContext::new("111122223333", "eu-west-1");
-    let specs: Vec<_> = evals(109).iter().map(|e| finding_for_evaluation(e, &ctx)).collect();
-    let summary = SecurityHubSink::new(hub).import(&ctx, &specs, Utc::now()).await.unwrap();
+    let specs: Vec<_> = evals(109)
+        .iter()
+        .map(|e| finding_for_evaluation(e, &ctx))
+        .collect();
+    let summary = SecurityHubSink::new(hub)
+        .import(&ctx, &specs, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(*sizes.lock().unwrap(), vec![100, 9]);
     assert_eq!(summary.imported, 109);
     assert_eq!(summary.calls, 2);
@@ -297,35 +324,49 @@ async fn findings_are_imported_in_chunks_of_100() {
 /// Case 25: per-finding failures inside a 200 answer are a failure naming each finding.
 #[tokio::test]
 async fn failed_findings_inside_a_success_answer_are_failures() {
-    let import = mock!(aws_sdk_securityhub::Client::batch_import_findings).then_compute_output(|req| {
-        let ids: Vec<String> = req.findings().iter().map(|f| f.id().unwrap().to_string()).collect();
-        BatchImportFindingsOutput::builder()
-            .failed_count(2)
-            .success_count(1)
-            .failed_findings(
-                ImportFindingsError::builder()
-                    .id(&ids[0])
-                    .error_code("InvalidInput")
-                    .error_message("Remediation.Recommendation.Text too long")
-                    .build(),
-            )
-            .failed_findings(
-                ImportFindingsError::builder()
-                    .id(&ids[1])
-                    .error_code("InvalidInput")
-                    .error_message("Resources[0].Type is empty")
-                    .build(),
-            )
-            .build()
-    });
+    let import =
+        mock!(aws_sdk_securityhub::Client::batch_import_findings).then_compute_output(|req| {
+            let ids: Vec<String> = req
+                .findings()
+                .iter()
+                .map(|f| f.id().unwrap().to_string())
+                .collect();
+            BatchImportFindingsOutput::builder()
+                .failed_count(2)
+                .success_count(1)
+                .failed_findings(
+                    ImportFindingsError::builder()
+                        .id(&ids[0])
+                        .error_code("InvalidInput")
+                        .error_message("Remediation.Recommendation.Text too long")
+                        .build(),
+                )
+                .failed_findings(
+                    ImportFindingsError::builder()
+                        .id(&ids[1])
+                        .error_code("InvalidInput")
+                        .error_message("Resources[0].Type is empty")
+                        .build(),
+                )
+                .build()
+        });
     let hub = mock_client!(aws_sdk_securityhub, RuleMode::MatchAny, [&import]);
     let ctx = FindingContext::new("111122223333", "eu-west-1");
-    let specs: Vec<_> = evals(3).iter().map(|e| finding_for_evaluation(e, &ctx)).collect();
-    let err = SecurityHubSink::new(hub).import(&ctx, &specs, Utc::now()).await.unwrap_err();
+    let specs: Vec<_> = evals(3)
+        .iter()
+        .map(|e| finding_for_evaluation(e, &ctx))
+        .collect();
+    let err = SecurityHubSink::new(hub)
+        .import(&ctx, &specs, Utc::now())
+        .await
+        .unwrap_err();
     match &err {
         SinkError::Rejected { count, details, .. } => {
             assert_eq!(*count, 2);
-            assert!(details.contains(&specs[0].id) && details.contains(&specs[1].id), "{details}");
+            assert!(
+                details.contains(&specs[0].id) && details.contains(&specs[1].id),
+                "{details}"
+            );
         }
         other => panic!("{other}"),
     }
@@ -350,12 +391,23 @@ async fn throttled_findings_are_retried_alone() {
                 )
                 .build()
         })
-        .output(|| BatchImportFindingsOutput::builder().failed_count(0).success_count(1).build())
+        .output(|| {
+            BatchImportFindingsOutput::builder()
+                .failed_count(0)
+                .success_count(1)
+                .build()
+        })
         .build();
     let hub = mock_client!(aws_sdk_securityhub, RuleMode::Sequential, [&import]);
     let ctx = FindingContext::new("111122223333", "eu-west-1");
-    let specs: Vec<_> = evals(3).iter().map(|e| finding_for_evaluation(e, &ctx)).collect();
-    let summary = SecurityHubSink::new(hub).import(&ctx, &specs, Utc::now()).await.unwrap();
+    let specs: Vec<_> = evals(3)
+        .iter()
+        .map(|e| finding_for_evaluation(e, &ctx))
+        .collect();
+    let summary = SecurityHubSink::new(hub)
+        .import(&ctx, &specs, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(summary.imported, 3);
     assert_eq!(summary.calls, 2);
 }
@@ -363,13 +415,20 @@ async fn throttled_findings_are_retried_alone() {
 /// Case 25: a finding with an empty resource type is refused before sending.
 #[tokio::test]
 async fn invalid_findings_are_refused_before_sending() {
-    let import = mock!(aws_sdk_securityhub::Client::batch_import_findings)
-        .then_output(|| BatchImportFindingsOutput::builder().failed_count(0).success_count(1).build());
+    let import = mock!(aws_sdk_securityhub::Client::batch_import_findings).then_output(|| {
+        BatchImportFindingsOutput::builder()
+            .failed_count(0)
+            .success_count(1)
+            .build()
+    });
     let hub = mock_client!(aws_sdk_securityhub, RuleMode::MatchAny, [&import]);
     let ctx = FindingContext::new("111122223333", "eu-west-1");
     let mut spec = finding_for_evaluation(&evals(1)[0], &ctx);
     spec.resource_type = String::new();
-    let err = SecurityHubSink::new(hub).import(&ctx, &[spec], Utc::now()).await.unwrap_err();
+    let err = SecurityHubSink::new(hub)
+        .import(&ctx, &[spec], Utc::now())
+        .await
+        .unwrap_err();
     assert!(matches!(err, SinkError::Invalid(_)), "{err}");
     assert_eq!(import.num_calls(), 0);
 }
@@ -393,7 +452,9 @@ async fn oversized_item_is_fetched_from_history_and_evaluated() {
                         .account_id("111122223333")
                         .aws_region("eu-west-1")
                         .configuration_item_status(ConfigurationItemStatus::Ok)
-                        .configuration_item_capture_time(aws_smithy_types::DateTime::from_secs(1_709_287_200))
+                        .configuration_item_capture_time(aws_smithy_types::DateTime::from_secs(
+                            1_709_287_200,
+                        ))
                         .configuration(r#"{"name":"example-data-bucket"}"#)
                         .build(),
                 )
@@ -409,17 +470,31 @@ async fn oversized_item_is_fetched_from_history_and_evaluated() {
             .content(Blob::new(report_with_root_used(300)))
             .build()
     });
-    let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&gen, &get, &summary_rule(0, 0)]);
+    let iam = mock_client!(
+        aws_sdk_iam,
+        RuleMode::MatchAny,
+        [&gen, &get, &summary_rule(0, 0)]
+    );
     let handler = rules_with(iam, config.clone(), fast_wait(5_000));
     let out = handler
         .handle(&fixture("config/oversized-item.json"), Utc::now())
         .await
         .unwrap();
     assert_eq!(history.num_calls(), 1);
-    assert_eq!(out.evaluations[0].compliance, Compliance::NonCompliant, "root without MFA");
+    assert_eq!(
+        out.evaluations[0].compliance,
+        Compliance::NonCompliant,
+        "root without MFA"
+    );
     // The item itself is read back intact for rules that judge it.
-    let inv = ftr_shared::events::config_rule::RuleInvocation::parse(&fixture("config/oversized-item.json")).unwrap();
-    match ftr_shared::handlers::resolve_subject(&inv, &config).await.unwrap() {
+    let inv = ftr_shared::events::config_rule::RuleInvocation::parse(&fixture(
+        "config/oversized-item.json",
+    ))
+    .unwrap();
+    match ftr_shared::handlers::resolve_subject(&inv, &config)
+        .await
+        .unwrap()
+    {
         ftr_shared::handlers::Subject::Item(item) => {
             assert_eq!(item.resource_id, "example-data-bucket");
             assert_eq!(item.configuration.unwrap()["name"], "example-data-bucket");
@@ -445,12 +520,18 @@ async fn deleted_resource_is_not_applicable_at_capture_time() {
     assert_eq!(gen.num_calls(), 0);
     let e = &out.evaluations[0];
     assert_eq!(e.compliance, Compliance::NotApplicable);
-    assert_eq!(e.resource, Resource::new("AWS::IAM::User", "AIDAEXAMPLEUSERID0001"));
+    assert_eq!(
+        e.resource,
+        Resource::new("AWS::IAM::User", "AIDAEXAMPLEUSERID0001")
+    );
     let log = log.lock().unwrap();
     assert_eq!(log[0].2[0].2, "2024-03-02T08:00:00Z");
     let ctx = FindingContext::new("111122223333", "eu-west-1");
     let f = finding_for_evaluation(e, &ctx);
-    assert_eq!(f.record_state, aws_sdk_securityhub::types::RecordState::Archived);
+    assert_eq!(
+        f.record_state,
+        aws_sdk_securityhub::types::RecordState::Archived
+    );
 }
 
 /// An AccessDenied on the account summary is an error (a permission gap), never a verdict.
@@ -458,7 +539,10 @@ async fn deleted_resource_is_not_applicable_at_capture_time() {
 async fn access_denied_is_an_error_not_a_verdict() {
     let summary = mock!(aws_sdk_iam::Client::get_account_summary).then_error(|| {
         aws_sdk_iam::operation::get_account_summary::GetAccountSummaryError::generic(
-            ErrorMetadata::builder().code("AccessDenied").message("not authorized").build(),
+            ErrorMetadata::builder()
+                .code("AccessDenied")
+                .message("not authorized")
+                .build(),
         )
     });
     let gen = mock!(aws_sdk_iam::Client::generate_credential_report)

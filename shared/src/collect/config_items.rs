@@ -10,7 +10,10 @@ pub enum ItemFetchError {
     #[error(transparent)]
     Aws(#[from] AwsCallError),
     #[error("GetResourceConfigHistory returned no item for {resource_type} {resource_id}")]
-    NotFound { resource_type: String, resource_id: String },
+    NotFound {
+        resource_type: String,
+        resource_id: String,
+    },
     #[error("the configuration item from history is malformed: {0}")]
     Malformed(#[from] ConfigEventError),
 }
@@ -34,14 +37,20 @@ pub async fn fetch_latest_item(
         .send()
         .await
         .map_err(|e| AwsCallError::from_sdk("config:GetResourceConfigHistory", e))?;
-    let item = out.configuration_items().first().ok_or_else(|| ItemFetchError::NotFound {
-        resource_type: summary.resource_type.clone(),
-        resource_id: summary.resource_id.clone(),
-    })?;
+    let item = out
+        .configuration_items()
+        .first()
+        .ok_or_else(|| ItemFetchError::NotFound {
+            resource_type: summary.resource_type.clone(),
+            resource_id: summary.resource_id.clone(),
+        })?;
     // Rebuild the notification's JSON shape so one parser serves both paths.
     let configuration = item
         .configuration()
-        .map(|c| serde_json::from_str::<serde_json::Value>(c).unwrap_or(serde_json::Value::String(c.to_string())))
+        .map(|c| {
+            serde_json::from_str::<serde_json::Value>(c)
+                .unwrap_or(serde_json::Value::String(c.to_string()))
+        })
         .unwrap_or(serde_json::Value::Null);
     let json = serde_json::json!({
         "resourceType": item.resource_type().map(|t| t.as_str()).unwrap_or(&summary.resource_type),

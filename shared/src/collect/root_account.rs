@@ -14,7 +14,10 @@ pub enum CollectError {
     #[error(transparent)]
     Aws(#[from] AwsCallError),
     #[error("the IAM credential report was not ready after {waited:?} (last state: {last_state}); no verdict")]
-    CredentialReportNotReady { waited: Duration, last_state: String },
+    CredentialReportNotReady {
+        waited: Duration,
+        last_state: String,
+    },
     #[error("the IAM credential report could not be read: {0}")]
     CredentialReport(#[from] CredentialReportError),
     #[error("the IAM credential report is not UTF-8 text")]
@@ -76,7 +79,9 @@ pub async fn fetch_credential_report(
         if generated.state() == Some(&ReportStateType::Complete) {
             match iam.get_credential_report().send().await {
                 Ok(out) => {
-                    let content = out.content().ok_or(CollectError::CredentialReportEncoding)?;
+                    let content = out
+                        .content()
+                        .ok_or(CollectError::CredentialReportEncoding)?;
                     let text = std::str::from_utf8(content.as_ref())
                         .map_err(|_| CollectError::CredentialReportEncoding)?;
                     return Ok(CredentialReport::parse(text)?);
@@ -159,14 +164,22 @@ pub async fn collect_root_facts(
     want_mfa_kind: bool,
     wait: ReportWait,
 ) -> Result<RootFacts, CollectError> {
-    let (summary, report) = tokio::join!(fetch_root_summary(iam), fetch_credential_report(iam, wait));
+    let (summary, report) = tokio::join!(
+        Box::pin(fetch_root_summary(iam)),
+        Box::pin(fetch_credential_report(iam, wait))
+    );
     let summary = summary?;
     let report = report?;
     let root_row = report.root().cloned().ok_or(CollectError::NoRootRow)?;
     let mfa_kind = if want_mfa_kind && summary.mfa_enabled {
-        Some(fetch_root_mfa_kind(iam).await?)
+        Some(Box::pin(fetch_root_mfa_kind(iam)).await?)
     } else {
         None
     };
-    Ok(RootFacts { account_id: account_id.to_string(), summary, root_row, mfa_kind })
+    Ok(RootFacts {
+        account_id: account_id.to_string(),
+        summary,
+        root_row,
+        mfa_kind,
+    })
 }

@@ -245,7 +245,10 @@ mod tests {
         let e = root_used_only_by_exception(&f, &RootParams::default(), now);
         assert_eq!(e.compliance, Compliance::NonCompliant);
         assert!(e.annotation.contains("access key 1"));
-        assert_eq!(root_has_no_access_keys(&f, now).compliance, Compliance::NonCompliant);
+        assert_eq!(
+            root_has_no_access_keys(&f, now).compliance,
+            Compliance::NonCompliant
+        );
     }
 
     #[test]
@@ -298,9 +301,15 @@ mod tests {
         };
         let mut f = facts(with_mfa(), CASE_12_ROOT);
         f.mfa_kind = Some(RootMfaKind::Virtual);
-        assert_eq!(root_has_mfa(&f, &hw, Utc::now()).compliance, Compliance::NonCompliant);
+        assert_eq!(
+            root_has_mfa(&f, &hw, Utc::now()).compliance,
+            Compliance::NonCompliant
+        );
         f.mfa_kind = Some(RootMfaKind::Hardware);
-        assert_eq!(root_has_mfa(&f, &hw, Utc::now()).compliance, Compliance::Compliant);
+        assert_eq!(
+            root_has_mfa(&f, &hw, Utc::now()).compliance,
+            Compliance::Compliant
+        );
         f.mfa_kind = Some(RootMfaKind::Virtual);
         assert_eq!(
             root_has_mfa(&f, &RootParams::default(), Utc::now()).compliance,

@@ -108,7 +108,10 @@ pub fn classify_root_activity(event: &CloudTrailEvent) -> RootActivityVerdict {
     let failed = d.error_code.as_deref().filter(|s| !s.is_empty());
     let mut details = Vec::new();
     if let Some(code) = failed {
-        details.push(("Error", format!("{code}: {}", d.error_message.clone().unwrap_or_default())));
+        details.push((
+            "Error",
+            format!("{code}: {}", d.error_message.clone().unwrap_or_default()),
+        ));
     }
 
     if id

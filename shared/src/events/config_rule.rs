@@ -34,7 +34,9 @@ pub enum ConfigEventError {
     },
     #[error("rule parameters are not a JSON object")]
     ParametersNotObject,
-    #[error("cannot tell which FTR control rule `{rule}` evaluates: set the `ControlId` rule parameter")]
+    #[error(
+        "cannot tell which FTR control rule `{rule}` evaluates: set the `ControlId` rule parameter"
+    )]
     UnknownControl { rule: String },
     #[error("rule `{rule}` evaluates {control}, which this function does not serve")]
     WrongControl { rule: String, control: &'static str },
@@ -156,8 +158,9 @@ impl RuleInvocation {
         );
         let message_type = str_field(&invoking, "messageType")
             .ok_or(ConfigEventError::Missing("invokingEvent.messageType"))?;
-        let notification_time = time_field(&invoking, "notificationCreationTime")?
-            .ok_or(ConfigEventError::Missing("invokingEvent.notificationCreationTime"))?;
+        let notification_time = time_field(&invoking, "notificationCreationTime")?.ok_or(
+            ConfigEventError::Missing("invokingEvent.notificationCreationTime"),
+        )?;
         let trigger = match message_type {
             "ScheduledNotification" => Trigger::Scheduled,
             "ConfigurationItemChangeNotification" => {
@@ -176,10 +179,14 @@ impl RuleInvocation {
                     ))?;
                 Trigger::Oversized(ItemSummary {
                     resource_type: str_field(s, "resourceType")
-                        .ok_or(ConfigEventError::Missing("configurationItemSummary.resourceType"))?
+                        .ok_or(ConfigEventError::Missing(
+                            "configurationItemSummary.resourceType",
+                        ))?
                         .to_string(),
                     resource_id: str_field(s, "resourceId")
-                        .ok_or(ConfigEventError::Missing("configurationItemSummary.resourceId"))?
+                        .ok_or(ConfigEventError::Missing(
+                            "configurationItemSummary.resourceId",
+                        ))?
                         .to_string(),
                     status: str_field(s, "configurationItemStatus").map(str::to_string),
                     capture_time: time_field(s, "configurationItemCaptureTime")?,
@@ -329,12 +336,14 @@ fn str_field<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
 fn time_field(v: &Value, name: &'static str) -> Result<Option<DateTime<Utc>>, ConfigEventError> {
     match v.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => parse_time(s)
-            .map(Some)
-            .ok_or_else(|| ConfigEventError::BadTimestamp {
-                field: name,
-                value: s.clone(),
-            }),
+        Some(Value::String(s)) => {
+            parse_time(s)
+                .map(Some)
+                .ok_or_else(|| ConfigEventError::BadTimestamp {
+                    field: name,
+                    value: s.clone(),
+                })
+        }
         Some(other) => Err(ConfigEventError::BadTimestamp {
             field: name,
             value: other.to_string(),
@@ -363,7 +372,9 @@ pub fn parse_item(item: &Value) -> Result<ConfigurationItem, ConfigEventError> {
         arn: str_field(item, "ARN")
             .or_else(|| str_field(item, "arn"))
             .map(str::to_string),
-        account_id: str_field(item, "awsAccountId").unwrap_or_default().to_string(),
+        account_id: str_field(item, "awsAccountId")
+            .unwrap_or_default()
+            .to_string(),
         region: str_field(item, "awsRegion").map(str::to_string),
         status: need("configurationItemStatus")?,
         capture_time: time_field(item, "configurationItemCaptureTime")?
@@ -408,7 +419,10 @@ mod tests {
         .unwrap();
         assert_eq!(inv.trigger, Trigger::Scheduled);
         assert_eq!(inv.result_token, ResultToken::TestMode);
-        assert_eq!(inv.notification_time.to_rfc3339(), "2024-03-01T00:00:00+00:00");
+        assert_eq!(
+            inv.notification_time.to_rfc3339(),
+            "2024-03-01T00:00:00+00:00"
+        );
         assert_eq!(inv.control().unwrap().id, "ARC-003");
     }
 

@@ -100,7 +100,10 @@ impl CredentialRow {
     }
 
     pub fn active_access_keys(&self) -> usize {
-        self.access_keys.iter().filter(|k| k.active.is_true()).count()
+        self.access_keys
+            .iter()
+            .filter(|k| k.active.is_true())
+            .count()
     }
 }
 

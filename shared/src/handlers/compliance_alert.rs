@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::evaluate::compliance_change::{classify_compliance_change, ComplianceChange, ComplianceChangeVerdict};
+use crate::evaluate::compliance_change::{
+    classify_compliance_change, ComplianceChange, ComplianceChangeVerdict,
+};
 use crate::handlers::{AlertDelivery, Delivered, HandlerError};
 use crate::sinks::alerts::Alert;
 use crate::sinks::securityhub::FindingContext;
@@ -28,7 +30,10 @@ pub fn plan_compliance_alert(event: &Value) -> Result<Option<Alert>, HandlerErro
         ("Config rule".to_string(), change.rule_name.clone()),
         (
             "Previous result".to_string(),
-            change.old.map(|c| c.as_str().to_string()).unwrap_or_else(|| "none".into()),
+            change
+                .old
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_else(|| "none".into()),
         ),
     ];
     if let Some(a) = &change.annotation {
@@ -59,6 +64,6 @@ pub async fn handle_compliance_change(
         return Ok(None);
     };
     let ctx = FindingContext::new(&alert.account_id, &alert.region);
-    let delivered = delivery.deliver(&ctx, None, &alert, now).await?;
+    let delivered = Box::pin(delivery.deliver(&ctx, None, &alert, now)).await?;
     Ok(Some((alert, delivered)))
 }

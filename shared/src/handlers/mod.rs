@@ -90,7 +90,7 @@ pub async fn resolve_subject(
     let item = match &inv.trigger {
         Trigger::Scheduled => return Ok(Subject::Everything),
         Trigger::Change(item) => (**item).clone(),
-        Trigger::Oversized(summary) => fetch_latest_item(config, summary).await?,
+        Trigger::Oversized(summary) => Box::pin(fetch_latest_item(config, summary)).await?,
     };
     if item.is_gone() || inv.event_left_scope {
         return Ok(Subject::Gone {
@@ -118,7 +118,8 @@ pub struct AlertDelivery {
 }
 
 /// What happened to one planned alert.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "delivered", rename_all = "snake_case")]
 pub enum Delivered {
     /// Finding imported (if any) and alert published, with its SNS message id (if published).
     Sent { message_id: Option<String> },
@@ -127,6 +128,27 @@ pub enum Delivered {
 }
 
 impl AlertDelivery {
+    /// The alert functions' sinks: topic and ledger are required, Security Hub per settings.
+    pub fn for_alert_function(
+        sdk: &aws_config::SdkConfig,
+        settings: &crate::settings::Settings,
+    ) -> Result<Self, SettingsError> {
+        Ok(AlertDelivery {
+            securityhub: settings
+                .security_hub
+                .then(|| SecurityHubSink::new(aws_sdk_securityhub::Client::new(sdk))),
+            alerts: Some(AlertSink::new(
+                aws_sdk_sns::Client::new(sdk),
+                settings.require_topic()?,
+            )),
+            ledger: Some(AlertLedger::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                settings.require_ledger()?,
+                settings.alert_lease,
+            )),
+        })
+    }
+
     /// Claim the alert in the ledger, import the finding, publish the alert, mark it sent.
     /// On failure the claim is released so that the retried invocation sends it.
     pub async fn deliver(
@@ -137,20 +159,20 @@ impl AlertDelivery {
         now: DateTime<Utc>,
     ) -> Result<Delivered, HandlerError> {
         if let Some(ledger) = &self.ledger {
-            if ledger.claim(&alert.dedup_key, now).await? == Claim::Duplicate {
+            if Box::pin(ledger.claim(&alert.dedup_key, now)).await? == Claim::Duplicate {
                 tracing::info!(key = %alert.dedup_key, "duplicate delivery; alert already sent");
                 return Ok(Delivered::Duplicate);
             }
         }
-        let sent = self.send(ctx, finding, alert, now).await;
+        let sent = Box::pin(self.send(ctx, finding, alert, now)).await;
         match (&self.ledger, &sent) {
             (Some(ledger), Ok(_)) => {
-                if let Err(e) = ledger.mark_sent(&alert.dedup_key).await {
+                if let Err(e) = Box::pin(ledger.mark_sent(&alert.dedup_key)).await {
                     tracing::warn!(error = %e, key = %alert.dedup_key, "could not mark alert sent; a late duplicate may alert again");
                 }
             }
             (Some(ledger), Err(_)) => {
-                if let Err(e) = ledger.release(&alert.dedup_key).await {
+                if let Err(e) = Box::pin(ledger.release(&alert.dedup_key)).await {
                     tracing::warn!(error = %e, key = %alert.dedup_key, "could not release the claim; the retry waits for the lease");
                 }
             }
@@ -167,10 +189,10 @@ impl AlertDelivery {
         now: DateTime<Utc>,
     ) -> Result<Delivered, HandlerError> {
         if let (Some(hub), Some(f)) = (&self.securityhub, finding) {
-            hub.import(ctx, std::slice::from_ref(f), now).await?;
+            Box::pin(hub.import(ctx, std::slice::from_ref(f), now)).await?;
         }
         let message_id = match &self.alerts {
-            Some(sns) => Some(sns.publish(alert).await?),
+            Some(sns) => Some(Box::pin(sns.publish(alert)).await?),
             None => None,
         };
         Ok(Delivered::Sent { message_id })

@@ -59,20 +59,24 @@ pub struct RuleOutcome {
 }
 
 impl RootAccountRules {
-    pub async fn handle(&self, event: &Value, now: DateTime<Utc>) -> Result<RuleOutcome, HandlerError> {
+    pub async fn handle(
+        &self,
+        event: &Value,
+        now: DateTime<Utc>,
+    ) -> Result<RuleOutcome, HandlerError> {
         let inv = RuleInvocation::parse(event)?;
         let control = inv.control_among(&ROOT_CONTROLS)?;
         let params = root_params(&inv.parameters)?;
-        let evaluations = match resolve_subject(&inv, &self.config_client).await? {
+        let evaluations = match Box::pin(resolve_subject(&inv, &self.config_client)).await? {
             Subject::Gone { resource, at } => vec![Evaluation::deleted(control, resource, at)],
             // Account-level controls: whatever triggered the rule, the account is judged.
             Subject::Everything | Subject::Item(_) => {
-                let facts = collect_root_facts(
+                let facts = Box::pin(collect_root_facts(
                     &self.iam,
                     &inv.account_id,
                     params.require_hardware_mfa && control.id == "ARC-003",
                     self.report_wait,
-                )
+                ))
                 .await?;
                 let mut e = evaluate_root_control(control, &facts, &params, now);
                 e.ordering_timestamp = inv.notification_time;
@@ -83,12 +87,60 @@ impl RootAccountRules {
         for e in &evaluations {
             tracing::info!(control = e.control.id, resource = %e.resource.resource_id, compliance = %e.compliance, annotation = %e.annotation, "evaluated");
         }
-        let put_evaluations_calls = self.config.put_evaluations(&inv.result_token, &evaluations).await?;
+        let put_evaluations_calls =
+            Box::pin(self.config.put_evaluations(&inv.result_token, &evaluations)).await?;
         let mut findings_imported = 0;
         if let Some(hub) = &self.securityhub {
             let ctx = FindingContext::new(&inv.account_id, &self.region);
-            findings_imported = hub.import(&ctx, &findings_for(&evaluations, &ctx), Utc::now()).await?.imported;
+            findings_imported =
+                Box::pin(hub.import(&ctx, &findings_for(&evaluations, &ctx), Utc::now()))
+                    .await?
+                    .imported;
         }
-        Ok(RuleOutcome { evaluations, put_evaluations_calls, findings_imported })
+        Ok(RuleOutcome {
+            evaluations,
+            put_evaluations_calls,
+            findings_imported,
+        })
+    }
+}
+
+impl RootAccountRules {
+    /// Clients for one invocation from the loaded SDK configuration.
+    pub fn new(sdk: &aws_config::SdkConfig, settings: &crate::settings::Settings) -> Self {
+        let config_client = aws_sdk_config::Client::new(sdk);
+        RootAccountRules {
+            iam: aws_sdk_iam::Client::new(sdk),
+            config: ConfigSink::new(config_client.clone()),
+            config_client,
+            securityhub: settings
+                .security_hub
+                .then(|| SecurityHubSink::new(aws_sdk_securityhub::Client::new(sdk))),
+            region: sdk
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".into()),
+            report_wait: ReportWait {
+                budget: settings.credential_report_wait,
+                ..ReportWait::default()
+            },
+        }
+    }
+}
+
+impl RuleOutcome {
+    /// A compact JSON summary (the Lambda's return value).
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "evaluations": self.evaluations.iter().map(|e| serde_json::json!({
+                "control": e.control.id,
+                "resource_type": e.resource.resource_type,
+                "resource_id": e.resource.resource_id,
+                "compliance": e.compliance.as_str(),
+                "annotation": e.annotation,
+            })).collect::<Vec<_>>(),
+            "put_evaluations_calls": self.put_evaluations_calls,
+            "findings_imported": self.findings_imported,
+        })
     }
 }

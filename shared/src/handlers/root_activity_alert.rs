@@ -1,15 +1,17 @@
 //! `root-activity-alert`: CloudTrail records of root-user activity → an ARC-001/ARC-004 finding
 //! and an SNS alert, once per record.
 
+use aws_sdk_securityhub::types::{ComplianceStatus, RecordState};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use aws_sdk_securityhub::types::{ComplianceStatus, RecordState};
 
 use crate::evaluate::root_activity::{classify_root_activity, RootActivity, RootActivityVerdict};
 use crate::events::cloudtrail::CloudTrailEvent;
 use crate::handlers::{AlertDelivery, Delivered, HandlerError};
 use crate::sinks::alerts::{Actor, Alert};
-use crate::sinks::securityhub::{finding_id, FindingContext, FindingSpec, ROOT_ACTIVITY_FINDING_TYPE};
+use crate::sinks::securityhub::{
+    finding_id, FindingContext, FindingSpec, ROOT_ACTIVITY_FINDING_TYPE,
+};
 
 /// What to send for one record.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +23,10 @@ pub struct RootActivityPlan {
 }
 
 /// Decide, without I/O, what a record calls for. `region` is where findings are imported.
-pub fn plan_root_activity(event: &Value, region: &str) -> Result<Option<RootActivityPlan>, HandlerError> {
+pub fn plan_root_activity(
+    event: &Value,
+    region: &str,
+) -> Result<Option<RootActivityPlan>, HandlerError> {
     let ev = CloudTrailEvent::parse(event)?;
     let activity = match classify_root_activity(&ev) {
         RootActivityVerdict::Alert(a) => a,
@@ -35,19 +40,31 @@ pub fn plan_root_activity(event: &Value, region: &str) -> Result<Option<RootActi
     let occurred_at = ev.occurred_at();
     let d = &ev.detail;
     let actor = Actor {
-        principal: d.user_identity.arn.clone().or_else(|| d.user_identity.principal_id.clone()),
+        principal: d
+            .user_identity
+            .arn
+            .clone()
+            .or_else(|| d.user_identity.principal_id.clone()),
         source_ip: d.source_ip_address.clone(),
         user_agent: d.user_agent.clone(),
     };
     let mut details: Vec<(String, String)> = vec![
-        ("Event".into(), format!("{} ({})", d.event_name, d.event_source)),
+        (
+            "Event".into(),
+            format!("{} ({})", d.event_name, d.event_source),
+        ),
         ("Event ID".into(), ev.dedup_id().to_string()),
         ("Category".into(), activity.category.as_str().to_string()),
     ];
     if let Some(key) = &d.user_identity.access_key_id {
         details.push(("Access key".into(), key.clone()));
     }
-    details.extend(activity.details.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    details.extend(
+        activity
+            .details
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone())),
+    );
     let resource_type = "AWS::::Account";
     let id = finding_id(&context, activity.control, "activity", ev.dedup_id());
     let description = format!(
@@ -55,7 +72,9 @@ pub fn plan_root_activity(event: &Value, region: &str) -> Result<Option<RootActi
         activity.headline,
         actor.principal.as_deref().unwrap_or("unknown principal"),
         actor.source_ip.as_deref().unwrap_or("unknown address"),
-        occurred_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "unknown time".into()),
+        occurred_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "unknown time".into()),
         ev.dedup_id(),
         ev.region()
     );
@@ -91,7 +110,12 @@ pub fn plan_root_activity(event: &Value, region: &str) -> Result<Option<RootActi
         dedup_key: format!("root-activity#{account}#{}", ev.dedup_id()),
         finding_id: Some(id),
     };
-    Ok(Some(RootActivityPlan { activity, context, finding, alert }))
+    Ok(Some(RootActivityPlan {
+        activity,
+        context,
+        finding,
+        alert,
+    }))
 }
 
 /// Plan and deliver.
@@ -104,7 +128,8 @@ pub async fn handle_root_activity(
     let Some(plan) = plan_root_activity(event, region)? else {
         return Ok(None);
     };
-    let delivered = delivery.deliver(&plan.context, Some(&plan.finding), &plan.alert, now).await?;
+    let delivered =
+        Box::pin(delivery.deliver(&plan.context, Some(&plan.finding), &plan.alert, now)).await?;
     tracing::info!(control = plan.activity.control.id, category = plan.activity.category.as_str(), severity = %plan.activity.severity, delivered = ?delivered, "root activity");
     Ok(Some((plan, delivered)))
 }

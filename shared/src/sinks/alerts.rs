@@ -72,7 +72,10 @@ impl Alert {
     /// no newline; the `what` part is shortened first.
     pub fn subject(&self) -> String {
         let prefix = format!("[FTR {}][{}] ", self.control.id, self.severity.label());
-        let suffix = format!(" in {}", ascii_line(&format!("{}/{}", self.account_id, self.region)));
+        let suffix = format!(
+            " in {}",
+            ascii_line(&format!("{}/{}", self.account_id, self.region))
+        );
         let what = ascii_line(&self.what);
         let room = MAX_SUBJECT_CHARS.saturating_sub(prefix.len() + suffix.len());
         let what = if what.len() <= room {
@@ -97,9 +100,21 @@ impl Alert {
         line(&mut b, "What:", &self.what);
         line(&mut b, "Severity:", self.severity.label());
         if let Some(actor) = &self.actor {
-            line(&mut b, "Who:", actor.principal.as_deref().unwrap_or("unknown"));
-            line(&mut b, "Source IP:", actor.source_ip.as_deref().unwrap_or("unknown"));
-            line(&mut b, "User agent:", actor.user_agent.as_deref().unwrap_or("unknown"));
+            line(
+                &mut b,
+                "Who:",
+                actor.principal.as_deref().unwrap_or("unknown"),
+            );
+            line(
+                &mut b,
+                "Source IP:",
+                actor.source_ip.as_deref().unwrap_or("unknown"),
+            );
+            line(
+                &mut b,
+                "User agent:",
+                actor.user_agent.as_deref().unwrap_or("unknown"),
+            );
         }
         line(
             &mut b,
@@ -213,7 +228,11 @@ mod tests {
 
     #[test]
     fn subject_is_short_printable_ascii_one_line_whatever_the_input() {
-        let nasty = format!("Root API call\n\r\t{}\u{7f}\u{0}é✓ {}", "x".repeat(300), "🙂");
+        let nasty = format!(
+            "Root API call\n\r\t{}\u{7f}\u{0}é✓ {}",
+            "x".repeat(300),
+            "🙂"
+        );
         for region in ["us-east-1", &"r".repeat(200), "eu\nwest"] {
             let s = alert(&nasty, region).subject();
             assert!(s.len() < 100, "{} chars: {s}", s.len());

@@ -34,7 +34,9 @@ pub fn to_config_evaluation(e: &Evaluation) -> Result<ConfigEvaluation, SinkErro
             e.ordering_timestamp.timestamp_millis(),
         ))
         .build()
-        .map_err(|err| SinkError::Invalid(format!("evaluation for {}: {err}", e.resource.resource_id)))
+        .map_err(|err| {
+            SinkError::Invalid(format!("evaluation for {}: {err}", e.resource.resource_id))
+        })
 }
 
 impl ConfigSink {
@@ -54,8 +56,10 @@ impl ConfigSink {
         };
         let mut calls = 0;
         for chunk in evaluations.chunks(MAX_EVALUATIONS_PER_CALL) {
-            let mut pending: Vec<ConfigEvaluation> =
-                chunk.iter().map(to_config_evaluation).collect::<Result<_, _>>()?;
+            let mut pending: Vec<ConfigEvaluation> = chunk
+                .iter()
+                .map(to_config_evaluation)
+                .collect::<Result<_, _>>()?;
             let mut attempt = 0;
             loop {
                 calls += 1;

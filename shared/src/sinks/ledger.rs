@@ -28,8 +28,16 @@ pub struct AlertLedger {
 }
 
 impl AlertLedger {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>, lease: Duration) -> Self {
-        AlertLedger { client, table: table.into(), lease }
+    pub fn new(
+        client: aws_sdk_dynamodb::Client,
+        table: impl Into<String>,
+        lease: Duration,
+    ) -> Self {
+        AlertLedger {
+            client,
+            table: table.into(),
+            lease,
+        }
     }
 
     /// Claim `key`: granted if never seen, or if a previous claimant's lease ran out unsent.
@@ -41,9 +49,17 @@ impl AlertLedger {
             .table_name(&self.table)
             .item("pk", AttributeValue::S(key.to_string()))
             .item("state", AttributeValue::S("pending".into()))
-            .item("lease_until", AttributeValue::N((now_s + self.lease.as_secs() as i64).to_string()))
-            .item("expires_at", AttributeValue::N((now_s + KEEP_ENTRIES.as_secs() as i64).to_string()))
-            .condition_expression("attribute_not_exists(pk) OR (#s = :pending AND lease_until < :now)")
+            .item(
+                "lease_until",
+                AttributeValue::N((now_s + self.lease.as_secs() as i64).to_string()),
+            )
+            .item(
+                "expires_at",
+                AttributeValue::N((now_s + KEEP_ENTRIES.as_secs() as i64).to_string()),
+            )
+            .condition_expression(
+                "attribute_not_exists(pk) OR (#s = :pending AND lease_until < :now)",
+            )
             .expression_attribute_names("#s", "state")
             .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
             .expression_attribute_values(":now", AttributeValue::N(now_s.to_string()))

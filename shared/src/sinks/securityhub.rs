@@ -74,7 +74,12 @@ pub struct FindingSpec {
 }
 
 /// The stable finding id of (control, account, region, resource).
-pub fn finding_id(ctx: &FindingContext, control: &Control, resource_type: &str, resource_id: &str) -> String {
+pub fn finding_id(
+    ctx: &FindingContext,
+    control: &Control,
+    resource_type: &str,
+    resource_id: &str,
+) -> String {
     truncate_chars(
         &format!(
             "ftr/{}/{}/{}/{}/{}",
@@ -89,10 +94,16 @@ pub fn finding_id(ctx: &FindingContext, control: &Control, resource_type: &str, 
 }
 
 /// ASFF resource type and id for a Config resource type and id.
-pub fn asff_resource(ctx: &FindingContext, config_type: &str, resource_id: &str) -> (String, String) {
+pub fn asff_resource(
+    ctx: &FindingContext,
+    config_type: &str,
+    resource_id: &str,
+) -> (String, String) {
     let p = &ctx.partition;
     match config_type {
-        crate::evaluation::ACCOUNT_RESOURCE_TYPE => ("AwsAccount".into(), format!("AWS::::Account:{resource_id}")),
+        crate::evaluation::ACCOUNT_RESOURCE_TYPE => {
+            ("AwsAccount".into(), format!("AWS::::Account:{resource_id}"))
+        }
         "AWS::IAM::User" => ("AwsIamUser".into(), resource_id.to_string()),
         "AWS::IAM::Role" => ("AwsIamRole".into(), resource_id.to_string()),
         "AWS::S3::Bucket" if !resource_id.starts_with("arn:") => {
@@ -106,7 +117,8 @@ pub fn asff_resource(ctx: &FindingContext, config_type: &str, resource_id: &str)
 
 /// The finding for one evaluation.
 pub fn finding_for_evaluation(e: &Evaluation, ctx: &FindingContext) -> FindingSpec {
-    let (resource_type, resource_id) = asff_resource(ctx, &e.resource.resource_type, &e.resource.resource_id);
+    let (resource_type, resource_id) =
+        asff_resource(ctx, &e.resource.resource_type, &e.resource.resource_id);
     let (compliance, record_state) = match (e.lifecycle, e.compliance) {
         (Lifecycle::Deleted, _) => (ComplianceStatus::Passed, RecordState::Archived),
         (_, Compliance::Compliant) => (ComplianceStatus::Passed, RecordState::Active),
@@ -114,7 +126,12 @@ pub fn finding_for_evaluation(e: &Evaluation, ctx: &FindingContext) -> FindingSp
         (_, Compliance::NotApplicable) => (ComplianceStatus::NotAvailable, RecordState::Archived),
     };
     FindingSpec {
-        id: finding_id(ctx, e.control, &e.resource.resource_type, &e.resource.resource_id),
+        id: finding_id(
+            ctx,
+            e.control,
+            &e.resource.resource_type,
+            &e.resource.resource_id,
+        ),
         control: e.control,
         severity: e.control.severity,
         finding_type: COMPLIANCE_FINDING_TYPE,
@@ -128,7 +145,10 @@ pub fn finding_for_evaluation(e: &Evaluation, ctx: &FindingContext) -> FindingSp
         product_fields: vec![
             ("ftr/ControlId".into(), e.control.id.into()),
             ("ftr/Compliance".into(), e.compliance.as_str().into()),
-            ("ftr/ConfigResourceType".into(), e.resource.resource_type.clone()),
+            (
+                "ftr/ConfigResourceType".into(),
+                e.resource.resource_type.clone(),
+            ),
         ],
     }
 }
@@ -164,12 +184,18 @@ impl FindingSpec {
     }
 
     /// The ASFF finding; text fields are cut to Security Hub's limits.
-    pub fn to_asff(&self, ctx: &FindingContext, now: DateTime<Utc>) -> Result<AwsSecurityFinding, SinkError> {
+    pub fn to_asff(
+        &self,
+        ctx: &FindingContext,
+        now: DateTime<Utc>,
+    ) -> Result<AwsSecurityFinding, SinkError> {
         self.validate()?;
         let resource = AsffResource::builder()
             .r#type(&self.resource_type)
             .id(&self.resource_id)
-            .partition(aws_sdk_securityhub::types::Partition::from(ctx.partition.as_str()))
+            .partition(aws_sdk_securityhub::types::Partition::from(
+                ctx.partition.as_str(),
+            ))
             .region(&ctx.region)
             .build();
         let mut b = AwsSecurityFinding::builder()
@@ -183,7 +209,11 @@ impl FindingSpec {
             .last_observed_at(iso(self.observed_at))
             .created_at(iso(self.observed_at.min(now)))
             .updated_at(iso(now))
-            .severity(AsffSeverity::builder().label(severity_label(self.severity)).build())
+            .severity(
+                AsffSeverity::builder()
+                    .label(severity_label(self.severity))
+                    .build(),
+            )
             .title(truncate_chars(&self.title, MAX_TITLE))
             .description(truncate_chars(&self.description, MAX_DESCRIPTION))
             .remediation(
@@ -238,8 +268,10 @@ impl SecurityHubSink {
         now: DateTime<Utc>,
     ) -> Result<ImportSummary, SinkError> {
         let mut summary = ImportSummary::default();
-        let findings: Vec<AwsSecurityFinding> =
-            specs.iter().map(|s| s.to_asff(ctx, now)).collect::<Result<_, _>>()?;
+        let findings: Vec<AwsSecurityFinding> = specs
+            .iter()
+            .map(|s| s.to_asff(ctx, now))
+            .collect::<Result<_, _>>()?;
         for chunk in findings.chunks(MAX_FINDINGS_PER_CALL) {
             let mut pending: Vec<AwsSecurityFinding> = chunk.to_vec();
             let mut attempt = 0;
@@ -253,7 +285,9 @@ impl SecurityHubSink {
                     .await
                     .map_err(|e| AwsCallError::from_sdk("securityhub:BatchImportFindings", e))?;
                 let failed = out.failed_findings();
-                let failed_count = usize::try_from(out.failed_count().unwrap_or(0)).unwrap_or(0).max(failed.len());
+                let failed_count = usize::try_from(out.failed_count().unwrap_or(0))
+                    .unwrap_or(0)
+                    .max(failed.len());
                 summary.imported += pending.len() - failed_count.min(pending.len());
                 if failed_count == 0 {
                     break;
@@ -272,7 +306,9 @@ impl SecurityHubSink {
                     .collect();
                 tracing::warn!(failed = failed_count, attempt, reasons = ?reasons, "Security Hub rejected findings");
                 // Schema errors will not pass on retry; throttling-like ones may.
-                let permanent = failed.iter().all(|f| f.error_code() == Some("InvalidInput"));
+                let permanent = failed
+                    .iter()
+                    .all(|f| f.error_code() == Some("InvalidInput"));
                 if attempt >= RETRIES_OF_FAILED || permanent || failed.is_empty() {
                     return Err(SinkError::Rejected {
                         sink: "securityhub:BatchImportFindings",
