@@ -7,7 +7,9 @@ use serde_json::Value;
 
 fn ftr(moto: Option<&Moto>, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ftr"));
-    c.args(args).current_dir(workspace_root()).env_remove("AWS_PROFILE");
+    c.args(args)
+        .current_dir(workspace_root())
+        .env_remove("AWS_PROFILE");
     if let Some(m) = moto {
         c.envs(m.env());
     }
@@ -29,15 +31,28 @@ async fn scan_reports_root_controls_as_json_lines_and_publishes() {
     enable_security_hub(&sdk).await;
     moto.set_root_user(&RootUser::careless());
     let out = ftr(Some(&moto), &["scan", "--format", "json"], &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = json_lines(&out);
     let got: Vec<(&str, &str)> = lines
         .iter()
-        .map(|l| (l["control"].as_str().unwrap(), l["status"].as_str().unwrap()))
+        .map(|l| {
+            (
+                l["control"].as_str().unwrap(),
+                l["status"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
-        vec![("ARC-001", "NON_COMPLIANT"), ("ARC-003", "NON_COMPLIANT"), ("ARC-004", "NON_COMPLIANT")]
+        vec![
+            ("ARC-001", "NON_COMPLIANT"),
+            ("ARC-003", "NON_COMPLIANT"),
+            ("ARC-004", "NON_COMPLIANT")
+        ]
     );
     for l in &lines {
         assert_eq!(l["resource_type"], "AWS::::Account");
@@ -46,21 +61,50 @@ async fn scan_reports_root_controls_as_json_lines_and_publishes() {
     }
     // --as-of: evaluate as if now were 60 days ago; one control selected, one line.
     let as_of = (chrono::Utc::now() - chrono::Duration::days(60)).to_rfc3339();
-    let out = ftr(Some(&moto), &["scan", "--controls", "ARC-003", "--format", "json", "--as-of", &as_of], &[]);
+    let out = ftr(
+        Some(&moto),
+        &[
+            "scan",
+            "--controls",
+            "ARC-003",
+            "--format",
+            "json",
+            "--as-of",
+            &as_of,
+        ],
+        &[],
+    );
     assert_eq!(json_lines(&out).len(), 1);
 
-    let out = ftr(Some(&moto), &["scan", "--publish", "--result-token", "TESTMODE"], &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = ftr(
+        Some(&moto),
+        &["scan", "--publish", "--result-token", "TESTMODE"],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(ftr_findings(&sdk).await.len(), 3);
 }
 
 #[test]
 fn bad_input_is_a_clear_error_with_a_non_zero_exit() {
     let cases: &[(&[&str], &str)] = &[
-        (&["scan", "--controls", "ARC-999"], "unknown control `ARC-999`"),
-        (&["scan", "--controls", "S3-001"], "not evaluated by this version yet"),
+        (
+            &["scan", "--controls", "ARC-999"],
+            "unknown control `ARC-999`",
+        ),
+        (
+            &["scan", "--controls", "S3-001"],
+            "not evaluated by this version yet",
+        ),
         (&["scan", "--as-of", "yesterday"], "--as-of `yesterday`"),
-        (&["event", "/no/such/file.json"], "cannot read /no/such/file.json"),
+        (
+            &["event", "/no/such/file.json"],
+            "cannot read /no/such/file.json",
+        ),
         (&["event", "Cargo.toml"], "is not JSON"),
     ];
     for (args, needle) in cases {
@@ -78,16 +122,38 @@ async fn event_prints_finding_and_alert_and_publishes_them() {
     enable_security_hub(&sdk).await;
     let inbox = alert_inbox(&sdk, "ftr-alerts").await;
 
-    let quiet = ftr(Some(&moto), &["event", "fixtures/events/root-service-invoked.json", "--format", "json"], &[]);
+    let quiet = ftr(
+        Some(&moto),
+        &[
+            "event",
+            "fixtures/events/root-service-invoked.json",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
     assert!(quiet.status.success());
-    assert!(quiet.stdout.is_empty(), "an event that needs no action prints nothing");
+    assert!(
+        quiet.stdout.is_empty(),
+        "an event that needs no action prints nothing"
+    );
 
     let out = ftr(
         Some(&moto),
-        &["event", "fixtures/events/root-create-access-key.json", "--format", "json", "--publish"],
+        &[
+            "event",
+            "fixtures/events/root-create-access-key.json",
+            "--format",
+            "json",
+            "--publish",
+        ],
         &[("FTR_ALERT_TOPIC_ARN", &inbox.topic_arn)],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["kind"], "finding");
@@ -98,7 +164,11 @@ async fn event_prints_finding_and_alert_and_publishes_them() {
     assert_eq!(inbox.drain(&sdk).await.len(), 1);
     assert_eq!(ftr_findings(&sdk).await.len(), 1);
 
-    let no_topic = ftr(Some(&moto), &["event", "fixtures/events/root-api-call.json", "--publish"], &[]);
+    let no_topic = ftr(
+        Some(&moto),
+        &["event", "fixtures/events/root-api-call.json", "--publish"],
+        &[],
+    );
     assert_eq!(no_topic.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_topic.stderr).contains("FTR_ALERT_TOPIC_ARN"));
 }

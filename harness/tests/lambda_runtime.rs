@@ -8,7 +8,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use ftr_harness::{
-    alert_inbox, create_ledger_table, enable_security_hub, free_port, ftr_findings, workspace_root, Moto,
+    alert_inbox, create_ledger_table, enable_security_hub, free_port, ftr_findings, workspace_root,
+    Moto,
 };
 use serde_json::Value;
 
@@ -54,9 +55,23 @@ fn wait_for_port(port: u16) {
 
 fn invoke(port: u16, data: &[&str]) -> Output {
     Command::new(venv_bin("cargo-lambda"))
-        .args(["lambda", "invoke", "-A", "127.0.0.1", "-P", &port.to_string()])
+        .args([
+            "lambda",
+            "invoke",
+            "-A",
+            "127.0.0.1",
+            "-P",
+            &port.to_string(),
+        ])
         .args(data)
-        .env("PATH", format!("{}:{}", venv_bin("").display(), std::env::var("PATH").unwrap_or_default()))
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                venv_bin("").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
         .output()
         .expect("cargo lambda invoke")
 }
@@ -73,7 +88,15 @@ async fn root_activity_binary_under_cargo_lambda_runtime_alerts_once() {
     let port = free_port();
     let _runtime = Killed(
         Command::new(venv_bin("cargo-lambda"))
-            .args(["lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", &port.to_string()])
+            .args([
+                "lambda",
+                "watch",
+                "--only-lambda-apis",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &port.to_string(),
+            ])
             .current_dir(workspace_root())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -85,7 +108,10 @@ async fn root_activity_binary_under_cargo_lambda_runtime_alerts_once() {
     let mut function = Command::new(&binary);
     function
         .envs(moto.env())
-        .env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{port}/.rt"))
+        .env(
+            "AWS_LAMBDA_RUNTIME_API",
+            format!("http://127.0.0.1:{port}/.rt"),
+        )
         .env("AWS_LAMBDA_FUNCTION_NAME", "_")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
@@ -99,7 +125,11 @@ async fn root_activity_binary_under_cargo_lambda_runtime_alerts_once() {
     let fixture = workspace_root().join("fixtures/events/root-console-sign-in-success-no-mfa.json");
     let fixture = fixture.to_str().unwrap();
     let first = invoke(port, &["--data-file", fixture]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let answer: Value = serde_json::from_slice(&first.stdout).expect("JSON answer");
     assert_eq!(answer["action"], "alert");
     assert_eq!(answer["control"], "ARC-001");
@@ -114,11 +144,17 @@ async fn root_activity_binary_under_cargo_lambda_runtime_alerts_once() {
     // A malformed event fails the invocation with a permanent, named error.
     let bad = invoke(port, &["--data-ascii", r#"{"detail": 5}"#]);
     assert!(!bad.status.success());
-    let text = format!("{}{}", String::from_utf8_lossy(&bad.stdout), String::from_utf8_lossy(&bad.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&bad.stdout),
+        String::from_utf8_lossy(&bad.stderr)
+    );
     assert!(text.contains("Permanent.BadCloudTrailEvent"), "{text}");
 
     let alerts = inbox.drain(&sdk).await;
     assert_eq!(alerts.len(), 1, "{alerts:?}");
-    assert!(alerts[0].subject.starts_with("[FTR ARC-001][CRITICAL] Root console sign-in without MFA"));
+    assert!(alerts[0]
+        .subject
+        .starts_with("[FTR ARC-001][CRITICAL] Root console sign-in without MFA"));
     assert_eq!(ftr_findings(&sdk).await.len(), 1);
 }

@@ -56,7 +56,12 @@ pub fn plan_root_activity(
         ("Event ID".into(), ev.dedup_id().to_string()),
         ("Category".into(), activity.category.as_str().to_string()),
     ];
-    if let Some(key) = &d.user_identity.access_key_id {
+    if let Some(key) = d
+        .user_identity
+        .access_key_id
+        .as_ref()
+        .filter(|k| !k.is_empty())
+    {
         details.push(("Access key".into(), key.clone()));
     }
     details.extend(
