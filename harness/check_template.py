@@ -48,8 +48,9 @@ def rule_matches(rule, present, value):
     if op == "wildcard":
         return present and isinstance(value, str) and fnmatch.fnmatchcase(value, arg)
     if op == "anything-but":
+        # Like every value matcher but `exists: false`, it needs the field to be present.
         banned = arg if isinstance(arg, list) else [arg]
-        return not present or value not in banned
+        return present and value not in banned
     raise ValueError(f"operator {op} not supported by this checker")
 
 
@@ -114,6 +115,11 @@ def main():
             kinds = {d["MessageType"] for d in rules[rule]["Source"]["SourceDetails"]}
             check("ScheduledNotification" in kinds, f"{rule}: periodic")
     check("RootUseWindowDays" in rules.get("ftr-arc-001", {}).get("InputParameters", {}), "ARC-001 window parameter")
+    for name, rule in rules.items():
+        kinds = {d["MessageType"] for d in rule["Source"]["SourceDetails"]}
+        if "ConfigurationItemChangeNotification" in kinds:
+            # Case 22: large items arrive as a summary; a change-triggered rule must receive both.
+            check("OversizedConfigurationItemChangeNotification" in kinds, f"{name}: oversized items")
 
     patterns = {
         (fn_name, ev_name): ev["Properties"]["Pattern"]
@@ -148,6 +154,17 @@ def main():
     org = fixture("compliance-change-to-non-compliant.json")
     org["detail"]["configRuleName"] = "OrgConfigRule-ftr-arc-003-a1b2c3d4"
     check(matches(compliance, org), "organization rule names match the compliance pattern")
+
+    # Case 10: root sign-in reaches us-east-1 only; the forwarder must be pinned there and forward it.
+    forwarder, errors = decode(str(ROOT / "infra" / "root-activity-forwarder.yaml"))
+    check(not errors, f"forwarder template decodes: {errors}")
+    if not errors:
+        assertions = json.dumps(forwarder.get("Rules", {}))
+        check("us-east-1" in assertions, "forwarder is pinned to us-east-1")
+        forward = [r["Properties"]["EventPattern"] for r in forwarder["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
+        for name in ["root-console-sign-in-success-no-mfa.json", "root-console-sign-in-failure.json",
+                     "root-create-access-key.json", "assume-root-issued.json"]:
+            check(any(matches(p, fixture(name)) for p in forward), f"forwarder forwards {name}")
 
     for f in FAILURES:
         print(f"FAIL {f}")

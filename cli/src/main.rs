@@ -47,31 +47,34 @@ enum EventFormat {
     Json,
 }
 
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Comma-separated control ids (default: every control this version evaluates).
+    #[arg(long, value_delimiter = ',')]
+    controls: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: ScanFormat,
+    /// Evaluate as if now were this instant (RFC 3339).
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Also import the results into Security Hub (and Config with --result-token).
+    #[arg(long)]
+    publish: bool,
+    /// A Config result token (or TESTMODE) to post evaluations with PutEvaluations.
+    #[arg(long, requires = "publish")]
+    result_token: Option<String>,
+    /// ARC-001 window in days.
+    #[arg(long, default_value_t = 30)]
+    root_use_window_days: u32,
+    /// ARC-003: require a hardware MFA or FIDO key for root.
+    #[arg(long)]
+    require_hardware_mfa: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the rules for the account behind the current credentials.
-    Scan {
-        /// Comma-separated control ids (default: every control this version evaluates).
-        #[arg(long, value_delimiter = ',')]
-        controls: Vec<String>,
-        #[arg(long, value_enum, default_value = "table")]
-        format: ScanFormat,
-        /// Evaluate as if now were this instant (RFC 3339).
-        #[arg(long)]
-        as_of: Option<String>,
-        /// Also import the results into Security Hub (and Config with --result-token).
-        #[arg(long)]
-        publish: bool,
-        /// A Config result token (or TESTMODE) to post evaluations with PutEvaluations.
-        #[arg(long, requires = "publish")]
-        result_token: Option<String>,
-        /// ARC-001 window in days.
-        #[arg(long, default_value_t = 30)]
-        root_use_window_days: u32,
-        /// ARC-003: require a hardware MFA or FIDO key for root.
-        #[arg(long)]
-        require_hardware_mfa: bool,
-    },
+    Scan(ScanArgs),
     /// Run the alert handlers on one EventBridge event (a file, or - for standard input).
     Event {
         file: String,
@@ -97,26 +100,7 @@ enum CliError {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan {
-            controls,
-            format,
-            as_of,
-            publish,
-            result_token,
-            root_use_window_days,
-            require_hardware_mfa,
-        } => {
-            scan(
-                controls,
-                format,
-                as_of,
-                publish,
-                result_token,
-                root_use_window_days,
-                require_hardware_mfa,
-            )
-            .await
-        }
+        Command::Scan(args) => scan(args).await,
         Command::Event {
             file,
             format,
@@ -173,16 +157,16 @@ impl From<&Evaluation> for Row {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn scan(
-    controls: Vec<String>,
-    format: ScanFormat,
-    as_of: Option<String>,
-    publish: bool,
-    result_token: Option<String>,
-    root_use_window_days: u32,
-    require_hardware_mfa: bool,
-) -> Result<ExitCode, CliError> {
+async fn scan(args: ScanArgs) -> Result<ExitCode, CliError> {
+    let ScanArgs {
+        controls,
+        format,
+        as_of,
+        publish,
+        result_token,
+        root_use_window_days,
+        require_hardware_mfa,
+    } = args;
     let now: DateTime<Utc> = match &as_of {
         None => Utc::now(),
         Some(s) => DateTime::parse_from_rfc3339(s)

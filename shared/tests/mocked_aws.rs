@@ -30,7 +30,9 @@ use ftr_shared::events::config_rule::ResultToken;
 use ftr_shared::handlers::root_account_rules::RootAccountRules;
 use ftr_shared::handlers::HandlerError;
 use ftr_shared::sinks::config::ConfigSink;
-use ftr_shared::sinks::securityhub::{finding_for_evaluation, FindingContext, SecurityHubSink};
+use ftr_shared::sinks::securityhub::{
+    finding_for_evaluation, FindingContext, FindingSpec, ImportSummary, SecurityHubSink,
+};
 use ftr_shared::sinks::SinkError;
 use serde_json::Value;
 
@@ -282,6 +284,24 @@ fn evals(n: usize) -> Vec<Evaluation> {
         .collect()
 }
 
+/// Import `n` IAM-001 findings through a Security Hub client mocked with `rule`.
+async fn import_findings(
+    rule: &aws_smithy_mocks::Rule,
+    mode: RuleMode,
+    n: usize,
+) -> (Vec<FindingSpec>, Result<ImportSummary, SinkError>) {
+    let hub = mock_client!(aws_sdk_securityhub, mode, [rule]);
+    let ctx = FindingContext::new("111122223333", "eu-west-1");
+    let specs: Vec<_> = evals(n)
+        .iter()
+        .map(|e| finding_for_evaluation(e, &ctx))
+        .collect();
+    let result = SecurityHubSink::new(hub)
+        .import(&ctx, &specs, Utc::now())
+        .await;
+    (specs, result)
+}
+
 /// Case 25: 109 findings → two calls (100 + 9).
 #[tokio::test]
 async fn findings_are_imported_in_chunks_of_100() {
@@ -306,16 +326,8 @@ async fn findings_are_imported_in_chunks_of_100() {
                 .success_count(req.findings().len() as i32)
                 .build()
         });
-    let hub = mock_client!(aws_sdk_securityhub, RuleMode::MatchAny, [&import]);
-    let ctx = FindingContext::new("111122223333", "eu-west-1");
-    let specs: Vec<_> = evals(109)
-        .iter()
-        .map(|e| finding_for_evaluation(e, &ctx))
-        .collect();
-    let summary = SecurityHubSink::new(hub)
-        .import(&ctx, &specs, Utc::now())
-        .await
-        .unwrap();
+    let (_, result) = import_findings(&import, RuleMode::MatchAny, 109).await;
+    let summary = result.unwrap();
     assert_eq!(*sizes.lock().unwrap(), vec![100, 9]);
     assert_eq!(summary.imported, 109);
     assert_eq!(summary.calls, 2);
@@ -350,16 +362,8 @@ async fn failed_findings_inside_a_success_answer_are_failures() {
                 )
                 .build()
         });
-    let hub = mock_client!(aws_sdk_securityhub, RuleMode::MatchAny, [&import]);
-    let ctx = FindingContext::new("111122223333", "eu-west-1");
-    let specs: Vec<_> = evals(3)
-        .iter()
-        .map(|e| finding_for_evaluation(e, &ctx))
-        .collect();
-    let err = SecurityHubSink::new(hub)
-        .import(&ctx, &specs, Utc::now())
-        .await
-        .unwrap_err();
+    let (specs, result) = import_findings(&import, RuleMode::MatchAny, 3).await;
+    let err = result.unwrap_err();
     match &err {
         SinkError::Rejected { count, details, .. } => {
             assert_eq!(*count, 2);
@@ -398,16 +402,8 @@ async fn throttled_findings_are_retried_alone() {
                 .build()
         })
         .build();
-    let hub = mock_client!(aws_sdk_securityhub, RuleMode::Sequential, [&import]);
-    let ctx = FindingContext::new("111122223333", "eu-west-1");
-    let specs: Vec<_> = evals(3)
-        .iter()
-        .map(|e| finding_for_evaluation(e, &ctx))
-        .collect();
-    let summary = SecurityHubSink::new(hub)
-        .import(&ctx, &specs, Utc::now())
-        .await
-        .unwrap();
+    let (_, result) = import_findings(&import, RuleMode::Sequential, 3).await;
+    let summary = result.unwrap();
     assert_eq!(summary.imported, 3);
     assert_eq!(summary.calls, 2);
 }
@@ -562,4 +558,95 @@ async fn access_denied_is_an_error_not_a_verdict() {
     assert!(err.to_string().contains("AccessDenied"), "{err}");
     assert!(!err.is_retryable());
     assert_eq!(put.num_calls(), 0);
+}
+
+/// The alert path's AWS calls, counted: a new event costs a ledger claim, one finding import,
+/// one publish and one ledger update; a duplicate costs the claim alone.
+#[tokio::test]
+async fn alert_path_makes_four_calls_and_a_duplicate_one() {
+    use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
+    use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
+    use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
+    use aws_sdk_sns::operation::publish::PublishOutput;
+    use ftr_shared::handlers::root_activity_alert::handle_root_activity;
+    use ftr_shared::handlers::{AlertDelivery, Delivered};
+    use ftr_shared::sinks::alerts::AlertSink;
+    use ftr_shared::sinks::ledger::AlertLedger;
+
+    let claim = mock!(aws_sdk_dynamodb::Client::put_item)
+        .sequence()
+        .output(|| PutItemOutput::builder().build())
+        .error(|| {
+            PutItemError::ConditionalCheckFailedException(
+                ConditionalCheckFailedException::builder()
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("ConditionalCheckFailedException")
+                            .build(),
+                    )
+                    .build(),
+            )
+        })
+        .build();
+    let mark = mock!(aws_sdk_dynamodb::Client::update_item)
+        .then_output(|| UpdateItemOutput::builder().build());
+    let import = mock!(aws_sdk_securityhub::Client::batch_import_findings).then_output(|| {
+        BatchImportFindingsOutput::builder()
+            .failed_count(0)
+            .success_count(1)
+            .build()
+    });
+    let publish = mock!(aws_sdk_sns::Client::publish)
+        .then_output(|| PublishOutput::builder().message_id("m-1").build());
+    let delivery = AlertDelivery {
+        securityhub: Some(SecurityHubSink::new(mock_client!(
+            aws_sdk_securityhub,
+            RuleMode::MatchAny,
+            [&import]
+        ))),
+        alerts: Some(AlertSink::new(
+            mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&publish]),
+            "arn:aws:sns:us-east-1:111122223333:ftr-alerts",
+        )),
+        ledger: Some(AlertLedger::new(
+            mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&claim, &mark]),
+            "ledger",
+            Duration::from_secs(120),
+        )),
+    };
+    let event = fixture("events/root-console-sign-in-success-no-mfa.json");
+    let (_, first) = handle_root_activity(&event, "us-east-1", &delivery, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        first,
+        Delivered::Sent {
+            message_id: Some("m-1".into())
+        }
+    );
+    assert_eq!(
+        (
+            claim.num_calls(),
+            import.num_calls(),
+            publish.num_calls(),
+            mark.num_calls()
+        ),
+        (1, 1, 1, 1)
+    );
+    let (_, second) = handle_root_activity(&event, "us-east-1", &delivery, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second, Delivered::Duplicate);
+    assert_eq!(
+        (
+            claim.num_calls(),
+            import.num_calls(),
+            publish.num_calls(),
+            mark.num_calls()
+        ),
+        (2, 1, 1, 1),
+        "a duplicate costs one conditional write and sends nothing"
+    );
 }

@@ -323,3 +323,101 @@ impl SecurityHubSink {
         Ok(summary)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::control;
+    use crate::evaluation::Resource;
+    use chrono::Duration;
+
+    /// Case 27: one resource through FAILED → PASSED → FAILED → deleted keeps one finding id; the
+    /// state comes from our own evaluation, and every re-import carries a newer UpdatedAt.
+    #[test]
+    fn finding_lifecycle_keeps_one_id_through_fix_relapse_and_deletion() {
+        let ctx = FindingContext::new("111122223333", "eu-west-1");
+        let c = control("IAM-001").unwrap();
+        let user = Resource::new("AWS::IAM::User", "AIDAEXAMPLEUSERID0001");
+        let t0 = Utc::now();
+        let steps = [
+            Evaluation::new(c, user.clone(), Compliance::NonCompliant, "no MFA", t0),
+            Evaluation::new(
+                c,
+                user.clone(),
+                Compliance::Compliant,
+                "MFA on",
+                t0 + Duration::hours(1),
+            ),
+            Evaluation::new(
+                c,
+                user.clone(),
+                Compliance::NonCompliant,
+                "MFA removed",
+                t0 + Duration::hours(2),
+            ),
+            Evaluation::deleted(c, user.clone(), t0 + Duration::hours(3)),
+        ];
+        let asff: Vec<_> = steps
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                finding_for_evaluation(e, &ctx)
+                    .to_asff(&ctx, t0 + Duration::hours(i as i64) + Duration::seconds(5))
+                    .unwrap()
+            })
+            .collect();
+        let ids: Vec<_> = asff.iter().map(|f| f.id().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+        let status: Vec<_> = asff
+            .iter()
+            .map(|f| {
+                (
+                    f.compliance().unwrap().status().unwrap().clone(),
+                    f.record_state().unwrap().clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            status,
+            vec![
+                (ComplianceStatus::Failed, RecordState::Active),
+                (ComplianceStatus::Passed, RecordState::Active),
+                (ComplianceStatus::Failed, RecordState::Active),
+                (ComplianceStatus::Passed, RecordState::Archived),
+            ]
+        );
+        let updated: Vec<_> = asff
+            .iter()
+            .map(|f| f.updated_at().unwrap().to_string())
+            .collect();
+        assert!(updated.windows(2).all(|w| w[0] < w[1]), "{updated:?}");
+        assert!(asff.iter().all(|f| f.generator_id() == Some("ftr-iam-001")));
+        assert_eq!(
+            ids[0],
+            "ftr/111122223333/eu-west-1/ftr-iam-001/AWS::IAM::User/AIDAEXAMPLEUSERID0001"
+        );
+    }
+
+    #[test]
+    fn asff_text_fields_are_cut_to_security_hub_limits() {
+        let ctx = FindingContext::new("111122223333", "eu-west-1");
+        let e = Evaluation::new(
+            control("ARC-001").unwrap(),
+            Resource::account("111122223333"),
+            Compliance::NonCompliant,
+            "x",
+            Utc::now(),
+        );
+        let mut spec = finding_for_evaluation(&e, &ctx);
+        spec.title = "t".repeat(1000);
+        spec.description = "d".repeat(5000);
+        let f = spec.to_asff(&ctx, Utc::now()).unwrap();
+        assert!(f.title().unwrap().chars().count() <= 256);
+        assert!(f.description().unwrap().chars().count() <= 1024);
+        assert_eq!(f.resources()[0].id(), Some("AWS::::Account:111122223333"));
+        assert_eq!(
+            f.product_arn(),
+            Some("arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default")
+        );
+    }
+}
