@@ -650,3 +650,145 @@ async fn alert_path_makes_four_calls_and_a_duplicate_one() {
         "a duplicate costs one conditional write and sends nothing"
     );
 }
+
+/// DESIGN §7 reliability: with every fifth AWS call failing (5xx or throttling) at the HTTP
+/// layer, every evaluation and every finding still arrives, exactly once, through the SDK's
+/// standard retries. (aws-smithy-mocks cannot compute responses for retried attempts, so this
+/// test injects faults with a plain HTTP client function instead.)
+#[tokio::test]
+async fn with_a_fifth_of_calls_failing_everything_still_arrives_once() {
+    use aws_smithy_http_client::test_util::infallible_client_fn;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Answers every fifth request with a failure (alternately 503 and throttling), the others
+    /// with `ok(body)`, recording the ids found under `list`/`id_field` in successful requests.
+    fn faulty_service(
+        list: &'static str,
+        id_field: &'static str,
+        throttle: (u16, &'static str, &'static str),
+        ok: fn(usize) -> String,
+    ) -> (
+        aws_smithy_runtime_api::client::http::SharedHttpClient,
+        Arc<AtomicUsize>,
+        Arc<Mutex<Vec<String>>>,
+    ) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let received: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (c, r) = (calls.clone(), received.clone());
+        let client = infallible_client_fn(move |req| {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            if n % 5 == 0 {
+                let (status, header, body) = if (n / 5) % 2 == 0 {
+                    (
+                        503,
+                        "ServiceUnavailable",
+                        r#"{"message":"service unavailable"}"#,
+                    )
+                } else {
+                    throttle
+                };
+                return http::Response::builder()
+                    .status(status)
+                    .header("x-amzn-errortype", header)
+                    .body(body.to_string())
+                    .unwrap();
+            }
+            let json: Value = serde_json::from_slice(req.body().bytes().unwrap_or(b"{}")).unwrap();
+            let items = json[list].as_array().cloned().unwrap_or_default();
+            r.lock().unwrap().extend(
+                items
+                    .iter()
+                    .map(|i| i[id_field].as_str().unwrap_or("?").to_string()),
+            );
+            http::Response::builder()
+                .status(200)
+                .body(ok(items.len()))
+                .unwrap()
+        });
+        (client, calls, received)
+    }
+
+    let (http_client, calls, received) = faulty_service(
+        "Evaluations",
+        "ComplianceResourceId",
+        (
+            400,
+            "ThrottlingException",
+            r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+        ),
+        |_| r#"{"FailedEvaluations":[]}"#.to_string(),
+    );
+    let config = aws_sdk_config::Client::from_conf(
+        aws_sdk_config::Config::builder()
+            .with_test_defaults_v2()
+            .http_client(http_client)
+            .retry_config(
+                aws_sdk_config::config::retry::RetryConfig::standard()
+                    .with_max_attempts(5)
+                    .with_initial_backoff(Duration::from_millis(1)),
+            )
+            .build(),
+    );
+    let evaluations: Vec<Evaluation> = (0..1000)
+        .map(|i| {
+            Evaluation::new(
+                control("IAM-007").unwrap(),
+                Resource::new("AWS::IAM::User", format!("AIDAUSER{i:04}")),
+                Compliance::Compliant,
+                "ok",
+                Utc::now(),
+            )
+        })
+        .collect();
+    ConfigSink::new(config)
+        .put_evaluations(&ResultToken::Token("tok".into()), &evaluations)
+        .await
+        .unwrap();
+    let mut got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1000, "no evaluation lost or posted twice");
+    got.sort();
+    got.dedup();
+    assert_eq!(got.len(), 1000);
+    assert!(
+        calls.load(Ordering::SeqCst) >= 12,
+        "failures were injected and retried"
+    );
+
+    let (http_client, calls, received) = faulty_service(
+        "Findings",
+        "Id",
+        (
+            429,
+            "TooManyRequestsException",
+            r#"{"message":"Rate exceeded"}"#,
+        ),
+        |n| format!(r#"{{"FailedCount":0,"SuccessCount":{n},"FailedFindings":[]}}"#),
+    );
+    let hub = aws_sdk_securityhub::Client::from_conf(
+        aws_sdk_securityhub::Config::builder()
+            .with_test_defaults_v2()
+            .http_client(http_client)
+            .retry_config(
+                aws_sdk_securityhub::config::retry::RetryConfig::standard()
+                    .with_max_attempts(5)
+                    .with_initial_backoff(Duration::from_millis(1)),
+            )
+            .build(),
+    );
+    let ctx = FindingContext::new("111122223333", "eu-west-1");
+    let specs: Vec<_> = evals(1000)
+        .iter()
+        .map(|e| finding_for_evaluation(e, &ctx))
+        .collect();
+    let summary = SecurityHubSink::new(hub)
+        .import(&ctx, &specs, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(summary.imported, 1000);
+    let mut ids = received.lock().unwrap().clone();
+    assert_eq!(ids.len(), 1000);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 1000);
+    assert!(calls.load(Ordering::SeqCst) >= 12);
+}
