@@ -11,5 +11,6 @@ pub mod events;
 pub mod facts;
 pub mod handlers;
 pub mod lambda;
+pub mod policy;
 pub mod settings;
 pub mod sinks;

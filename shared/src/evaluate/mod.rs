@@ -3,3 +3,4 @@
 pub mod compliance_change;
 pub mod root_account;
 pub mod root_activity;
+pub mod s3_exposure;
