@@ -8,6 +8,7 @@ pub mod error;
 pub mod evaluate;
 pub mod evaluation;
 pub mod events;
+pub mod exemption;
 pub mod facts;
 pub mod handlers;
 pub mod lambda;

@@ -3,4 +3,5 @@
 pub mod compliance_change;
 pub mod root_account;
 pub mod root_activity;
+pub mod s3_buckets;
 pub mod s3_exposure;
