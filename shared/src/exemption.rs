@@ -42,7 +42,7 @@ impl Exemption {
 }
 
 fn names_control(list: &str, control_id: &str) -> bool {
-    list.split(|c: char| c == ',' || c == ' ' || c == ';' || c == '+' || c == ':')
+    list.split([',', ' ', ';', '+', ':'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .any(|id| id.eq_ignore_ascii_case(control_id) || id == "*")
