@@ -5,38 +5,10 @@ use std::time::Duration;
 use aws_sdk_iam::types::{AssignmentStatusType, ReportStateType, SummaryKeyType};
 use tokio::time::Instant;
 
-use crate::error::{AwsCallError, Retryable};
+pub use crate::collect::CollectError;
+use crate::error::AwsCallError;
 use crate::evaluate::root_account::{RootFacts, RootMfaKind, RootSummary};
-use crate::facts::credential_report::{CredentialReport, CredentialReportError};
-
-#[derive(Debug, thiserror::Error)]
-pub enum CollectError {
-    #[error(transparent)]
-    Aws(#[from] AwsCallError),
-    #[error("the IAM credential report was not ready after {waited:?} (last state: {last_state}); no verdict")]
-    CredentialReportNotReady {
-        waited: Duration,
-        last_state: String,
-    },
-    #[error("the IAM credential report could not be read: {0}")]
-    CredentialReport(#[from] CredentialReportError),
-    #[error("the IAM credential report is not UTF-8 text")]
-    CredentialReportEncoding,
-    #[error("the IAM credential report has no <root_account> row; no verdict")]
-    NoRootRow,
-    #[error("GetAccountSummary did not report {0}")]
-    SummaryMissing(&'static str),
-}
-
-impl Retryable for CollectError {
-    fn is_retryable(&self) -> bool {
-        match self {
-            CollectError::Aws(e) => e.is_retryable(),
-            CollectError::CredentialReportNotReady { .. } => true,
-            _ => false,
-        }
-    }
-}
+use crate::facts::credential_report::CredentialReport;
 
 /// How long to wait for the credential report to be generated.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,287 @@
+//! Bucket facts read from S3 itself (the alert path re-reads the real state; the event payload is
+//! not trusted), and the account's Block Public Access from S3 Control.
+
+use aws_sdk_s3::types::{ObjectOwnership as SdkOwnership, Type as GranteeType};
+
+use crate::collect::CollectError;
+use crate::error::AwsCallError;
+use crate::evaluate::s3_buckets::BucketFacts;
+use crate::evaluate::s3_exposure::{
+    AccountBpa, AclGrant, BlockPublicAccess, BucketExposureFacts, ObjectOwnership,
+};
+use crate::policy::PolicyDocument;
+
+/// S3 and S3 Control clients for one invocation. With an endpoint override (`AWS_ENDPOINT_URL`,
+/// local emulators), S3 uses path-style addressing and S3 Control the override as given (no
+/// account-id host prefix).
+#[derive(Clone)]
+pub struct S3Clients {
+    pub s3: aws_sdk_s3::Client,
+    pub s3control: aws_sdk_s3control::Client,
+}
+
+#[derive(Debug)]
+struct FixedEndpoint(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for FixedEndpoint {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_smithy_types::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
+    }
+}
+
+impl S3Clients {
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        let override_url = sdk.endpoint_url().map(str::to_string);
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(sdk)
+                .force_path_style(override_url.is_some())
+                .build(),
+        );
+        let mut control = aws_sdk_s3control::config::Builder::from(sdk);
+        if let Some(url) = override_url {
+            control = control.endpoint_resolver(FixedEndpoint(url));
+        }
+        S3Clients {
+            s3,
+            s3control: aws_sdk_s3control::Client::from_conf(control.build()),
+        }
+    }
+}
+
+fn bpa_of(c: &aws_sdk_s3::types::PublicAccessBlockConfiguration) -> BlockPublicAccess {
+    BlockPublicAccess {
+        block_public_acls: c.block_public_acls().unwrap_or(false),
+        ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+        block_public_policy: c.block_public_policy().unwrap_or(false),
+        restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+    }
+}
+
+/// The account-level Block Public Access. Absent → all off; AccessDenied → unknown (annotated,
+/// never assumed protective); anything else → error.
+pub async fn account_bpa(
+    s3control: &aws_sdk_s3control::Client,
+    account_id: &str,
+) -> Result<AccountBpa, CollectError> {
+    match s3control
+        .get_public_access_block()
+        .account_id(account_id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(AccountBpa::Known(
+            out.public_access_block_configuration()
+                .map(|c| BlockPublicAccess {
+                    block_public_acls: c.block_public_acls().unwrap_or(false),
+                    ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                    block_public_policy: c.block_public_policy().unwrap_or(false),
+                    restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+                }),
+        )),
+        Err(e) => {
+            let e = AwsCallError::from_sdk("s3control:GetPublicAccessBlock", e);
+            if e.code_is("NoSuchPublicAccessBlockConfiguration") {
+                Ok(AccountBpa::Known(None))
+            } else if e.is_access_denied() {
+                Ok(AccountBpa::Unknown(
+                    e.code.clone().unwrap_or_else(|| "AccessDenied".into()),
+                ))
+            } else {
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// `Ok(None)` when the call failed with one of `absent` (the thing is not configured).
+fn optional<T>(r: Result<T, AwsCallError>, absent: &[&str]) -> Result<Option<T>, CollectError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if absent.iter().any(|c| e.code_is(c)) => Ok(None),
+        Err(e) if e.code_is("NoSuchBucket") => Err(CollectError::BucketGone(e.message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Which parts to read: exposure needs five calls; the data-protection controls two more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    Exposure,
+    Full,
+}
+
+/// Read one bucket's facts (calls made concurrently).
+pub async fn bucket_facts(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    account: AccountBpa,
+    depth: Depth,
+) -> Result<BucketFacts, CollectError> {
+    let policy = async {
+        optional(
+            s3.get_bucket_policy()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| AwsCallError::from_sdk("s3:GetBucketPolicy", e)),
+            &["NoSuchBucketPolicy"],
+        )
+    };
+    let acl = async {
+        optional(
+            s3.get_bucket_acl()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| AwsCallError::from_sdk("s3:GetBucketAcl", e)),
+            &[],
+        )
+    };
+    let bpa = async {
+        optional(
+            s3.get_public_access_block()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| AwsCallError::from_sdk("s3:GetPublicAccessBlock", e)),
+            &["NoSuchPublicAccessBlockConfiguration"],
+        )
+    };
+    let ownership = async {
+        optional(
+            s3.get_bucket_ownership_controls()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| AwsCallError::from_sdk("s3:GetBucketOwnershipControls", e)),
+            &["OwnershipControlsNotFoundError"],
+        )
+    };
+    let tags = async {
+        optional(
+            s3.get_bucket_tagging()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| AwsCallError::from_sdk("s3:GetBucketTagging", e)),
+            &["NoSuchTagSet", "NoSuchTagSetError"],
+        )
+    };
+    let (policy, acl, bpa, ownership, tags) = tokio::join!(
+        Box::pin(policy),
+        Box::pin(acl),
+        Box::pin(bpa),
+        Box::pin(ownership),
+        Box::pin(tags)
+    );
+
+    let policy = match policy?.and_then(|p| p.policy) {
+        Some(text) => Some(
+            PolicyDocument::parse(&text).map_err(|e| CollectError::Unreadable {
+                what: format!("bucket policy of {bucket}"),
+                message: e.to_string(),
+            })?,
+        ),
+        None => None,
+    };
+    let acl = acl?
+        .map(|a| {
+            a.grants()
+                .iter()
+                .map(|g| AclGrant {
+                    group_uri: g
+                        .grantee()
+                        .filter(|gr| gr.r#type() == &GranteeType::Group)
+                        .and_then(|gr| gr.uri().map(str::to_string)),
+                    permission: g
+                        .permission()
+                        .map(|p| p.as_str().to_string())
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let bucket_bpa = bpa?.and_then(|b| b.public_access_block_configuration().map(bpa_of));
+    let ownership = match ownership?.and_then(|o| {
+        o.ownership_controls()
+            .and_then(|c| c.rules().first().map(|r| r.object_ownership().clone()))
+    }) {
+        Some(SdkOwnership::BucketOwnerEnforced) => ObjectOwnership::BucketOwnerEnforced,
+        Some(SdkOwnership::BucketOwnerPreferred) => ObjectOwnership::BucketOwnerPreferred,
+        // No ownership controls: the pre-2023 default, ACLs in effect.
+        _ => ObjectOwnership::ObjectWriter,
+    };
+    let tags = tags?
+        .map(|t| {
+            t.tag_set()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let (encryption, access_logging) = if depth == Depth::Full {
+        let enc = async {
+            optional(
+                s3.get_bucket_encryption()
+                    .bucket(bucket)
+                    .send()
+                    .await
+                    .map_err(|e| AwsCallError::from_sdk("s3:GetBucketEncryption", e)),
+                &["ServerSideEncryptionConfigurationNotFoundError"],
+            )
+        };
+        let log = async {
+            optional(
+                s3.get_bucket_logging()
+                    .bucket(bucket)
+                    .send()
+                    .await
+                    .map_err(|e| AwsCallError::from_sdk("s3:GetBucketLogging", e)),
+                &[],
+            )
+        };
+        let (enc, log) = tokio::join!(Box::pin(enc), Box::pin(log));
+        let encryption = enc?
+            .and_then(|e| {
+                e.server_side_encryption_configuration().map(|c| {
+                    c.rules()
+                        .iter()
+                        .filter_map(|r| {
+                            r.apply_server_side_encryption_by_default()
+                                .map(|d| d.sse_algorithm().as_str().to_string())
+                        })
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+        (
+            encryption,
+            log?.is_some_and(|l| l.logging_enabled().is_some()),
+        )
+    } else {
+        (Vec::new(), false)
+    };
+
+    Ok(BucketFacts {
+        exposure: BucketExposureFacts {
+            bucket: bucket.to_string(),
+            account_bpa: account,
+            bucket_bpa,
+            policy,
+            acl,
+            ownership,
+            access_points: vec![],
+        },
+        tags,
+        encryption,
+        access_logging,
+    })
+}

@@ -1,0 +1,181 @@
+//! `s3-exposure-alert`: a CloudTrail record of an API call that can change a bucket's exposure →
+//! re-read the bucket's real state (the event payload is not trusted) → S3-001 finding (FAILED or
+//! PASSED, the same finding the periodic rule writes) and, when the bucket is now public and not
+//! reviewed, a CRITICAL alert naming the grant, who made the change, from where, and how to undo it.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::catalogue::Severity;
+use crate::collect::s3_buckets::{account_bpa, bucket_facts, Depth, S3Clients};
+use crate::collect::CollectError;
+use crate::evaluate::s3_buckets::{bucket_access_reviewed, BUCKET_RESOURCE_TYPE};
+use crate::evaluate::s3_exposure::bucket_exposure;
+use crate::evaluation::{Compliance, Evaluation, Resource};
+use crate::events::cloudtrail::CloudTrailEvent;
+use crate::handlers::{AlertDelivery, Delivered, HandlerError};
+use crate::sinks::alerts::{Actor, Alert};
+use crate::sinks::securityhub::{finding_for_evaluation, FindingContext};
+
+/// Bucket-level API calls that can change exposure (CloudTrail `eventName`, source s3).
+pub const EXPOSURE_EVENTS: &[&str] = &[
+    "CreateBucket",
+    "PutBucketPolicy",
+    "DeleteBucketPolicy",
+    "PutBucketAcl",
+    "PutBucketPublicAccessBlock",
+    "DeleteBucketPublicAccessBlock",
+    "PutBucketOwnershipControls",
+    "DeleteBucketOwnershipControls",
+];
+
+/// What one event led to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposureOutcome {
+    pub bucket: String,
+    pub evaluation: Evaluation,
+    /// Present when the bucket is public and not reviewed.
+    pub alert: Option<(Alert, Delivered)>,
+}
+
+fn undo_hint(event_name: &str) -> &'static str {
+    match event_name {
+        "PutBucketPolicy" => "Restore the previous bucket policy or delete the public statement, and turn Block Public Access on.",
+        "PutBucketAcl" | "CreateBucket" => "Set the bucket ACL back to private (or set Object Ownership to BucketOwnerEnforced), and turn Block Public Access on.",
+        "DeleteBucketPublicAccessBlock" | "PutBucketPublicAccessBlock" => "Turn all four Block Public Access settings back on for the bucket.",
+        "DeleteBucketOwnershipControls" | "PutBucketOwnershipControls" => "Set Object Ownership back to BucketOwnerEnforced to disable ACLs.",
+        _ => "Remove the public grant and turn Block Public Access on.",
+    }
+}
+
+/// Handle one CloudTrail record. `Ok(None)` when the record is not an exposure change.
+pub async fn handle_s3_exposure_event(
+    event: &Value,
+    region: &str,
+    s3: &S3Clients,
+    delivery: &AlertDelivery,
+    now: DateTime<Utc>,
+) -> Result<Option<ExposureOutcome>, HandlerError> {
+    let ev = CloudTrailEvent::parse(event)?;
+    let d = &ev.detail;
+    if d.event_source != "s3.amazonaws.com" || !EXPOSURE_EVENTS.contains(&d.event_name.as_str()) {
+        tracing::info!(event_name = %d.event_name, "not an exposure change; no action");
+        return Ok(None);
+    }
+    if d.error_code.as_deref().is_some_and(|c| !c.is_empty()) {
+        tracing::info!(event_name = %d.event_name, error = ?d.error_code, "the call failed; nothing changed");
+        return Ok(None);
+    }
+    let Some(bucket) = d
+        .request_parameters
+        .get("bucketName")
+        .and_then(Value::as_str)
+        .filter(|b| !b.is_empty())
+    else {
+        return Err(HandlerError::CloudTrailEvent(
+            crate::events::cloudtrail::CloudTrailEventError::Missing(
+                "detail.requestParameters.bucketName",
+            ),
+        ));
+    };
+    let account = ev.account_id().to_string();
+    let ctx = FindingContext::new(&account, region);
+
+    // Re-read the real state; the event says only that something changed.
+    let account_settings = Box::pin(account_bpa(&s3.s3control, &account)).await?;
+    let facts = match Box::pin(bucket_facts(
+        &s3.s3,
+        bucket,
+        account_settings,
+        Depth::Exposure,
+    ))
+    .await
+    {
+        Ok(f) => f,
+        Err(CollectError::BucketGone(_)) => {
+            let gone = Evaluation::deleted(
+                crate::catalogue::control("S3-001").expect("S3-001"),
+                Resource::new(BUCKET_RESOURCE_TYPE, bucket),
+                now,
+            );
+            if let Some(hub) = &delivery.securityhub {
+                Box::pin(hub.import(&ctx, &[finding_for_evaluation(&gone, &ctx)], now)).await?;
+            }
+            return Ok(Some(ExposureOutcome {
+                bucket: bucket.to_string(),
+                evaluation: gone,
+                alert: None,
+            }));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let evaluation = bucket_access_reviewed(&facts, now);
+    let finding = finding_for_evaluation(&evaluation, &ctx);
+    if evaluation.compliance != Compliance::NonCompliant {
+        if let Some(hub) = &delivery.securityhub {
+            Box::pin(hub.import(&ctx, std::slice::from_ref(&finding), now)).await?;
+        }
+        tracing::info!(bucket, compliance = %evaluation.compliance, "bucket not publicly exposed (or reviewed)");
+        return Ok(Some(ExposureOutcome {
+            bucket: bucket.to_string(),
+            evaluation,
+            alert: None,
+        }));
+    }
+
+    let exposure = bucket_exposure(&facts.exposure);
+    let kind = match (exposure.read, exposure.write) {
+        (true, true) => "public read and write",
+        (false, true) => "public write",
+        (true, false) => "public read",
+        (false, false) => "public through an access point",
+    };
+    let mut details = vec![
+        ("Bucket".to_string(), bucket.to_string()),
+        (
+            "Change".to_string(),
+            format!("{} (event {})", d.event_name, ev.dedup_id()),
+        ),
+        ("Exposure".to_string(), exposure.summary()),
+    ];
+    if let Some(key) = d
+        .user_identity
+        .access_key_id
+        .as_ref()
+        .filter(|k| !k.is_empty())
+    {
+        details.push(("Access key".to_string(), key.clone()));
+    }
+    details.push((
+        "How to undo".to_string(),
+        undo_hint(&d.event_name).to_string(),
+    ));
+    let alert = Alert {
+        control: evaluation.control,
+        severity: Severity::Critical,
+        what: format!("Bucket {bucket} made {kind}"),
+        account_id: account.clone(),
+        region: ev.region().to_string(),
+        occurred_at: ev.occurred_at(),
+        actor: Some(Actor {
+            principal: d
+                .user_identity
+                .arn
+                .clone()
+                .or_else(|| d.user_identity.principal_id.clone()),
+            source_ip: d.source_ip_address.clone(),
+            user_agent: d.user_agent.clone(),
+        }),
+        resource: format!("arn:{}:s3:::{bucket}", ctx.partition),
+        details,
+        dedup_key: format!("s3-exposure#{account}#{bucket}#{}", ev.dedup_id()),
+        finding_id: Some(finding.id.clone()),
+    };
+    let delivered = Box::pin(delivery.deliver(&ctx, Some(&finding), &alert, now)).await?;
+    tracing::info!(bucket, delivered = ?delivered, "bucket publicly exposed");
+    Ok(Some(ExposureOutcome {
+        bucket: bucket.to_string(),
+        evaluation,
+        alert: Some((alert, delivered)),
+    }))
+}
