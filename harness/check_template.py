@@ -133,6 +133,7 @@ def main():
     root = patterns[("RootActivityAlertFunction", "RootActivity")]
     issued = patterns[("RootActivityAlertFunction", "RootSessionIssued")]
     compliance = patterns[("ComplianceAlertFunction", "ComplianceChange")]
+    exposure = patterns[("S3ExposureAlertFunction", "BucketExposureChange")]
     expectations = [
         (root, "root-console-sign-in-success-no-mfa.json", True),
         (root, "root-console-sign-in-failure.json", True),
@@ -148,6 +149,10 @@ def main():
         (compliance, "compliance-change-first-result-non-compliant.json", True),
         (compliance, "compliance-change-to-compliant.json", False),
         (compliance, "compliance-change-other-rule.json", False),
+        (exposure, "s3-put-bucket-policy-public.json", True),
+        (exposure, "s3-delete-bucket-policy.json", True),
+        (exposure, "root-assumed-root-session.json", True),
+        (exposure, "root-api-call.json", False),
     ]
     for pattern, name, expected in expectations:
         check(matches(pattern, fixture(name)) == expected, f"pattern vs {name}: expected match={expected}")

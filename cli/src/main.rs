@@ -10,12 +10,14 @@ use serde_json::{json, Value};
 use ftr_shared::aws::{caller_account, load_sdk_config};
 use ftr_shared::catalogue::{control, Control, CONTROLS};
 use ftr_shared::collect::root_account::{collect_root_facts, ReportWait};
+use ftr_shared::collect::s3_buckets::S3Clients;
 use ftr_shared::evaluation::Evaluation;
 use ftr_shared::events::config_rule::{ResultToken, RuleParameters};
 use ftr_shared::handlers::compliance_alert::plan_compliance_alert;
 use ftr_shared::handlers::root_account_rules::{evaluate_root_control, root_params, ROOT_CONTROLS};
 use ftr_shared::handlers::root_activity_alert::plan_root_activity;
-use ftr_shared::handlers::{findings_for, AlertDelivery};
+use ftr_shared::handlers::s3_exposure_alert::{handle_s3_exposure_event, EXPOSURE_EVENTS};
+use ftr_shared::handlers::{findings_for, AlertDelivery, HandlerError};
 use ftr_shared::settings::Settings;
 use ftr_shared::sinks::alerts::{Alert, AlertSink};
 use ftr_shared::sinks::config::ConfigSink;
@@ -367,6 +369,40 @@ async fn event(file: &str, format: EventFormat, publish: bool) -> Result<ExitCod
         .map(|r| r.to_string())
         .unwrap_or_else(|| "us-east-1".into());
 
+    let is_s3_change = event.pointer("/detail/eventSource").and_then(Value::as_str)
+        == Some("s3.amazonaws.com")
+        && event
+            .pointer("/detail/eventName")
+            .and_then(Value::as_str)
+            .is_some_and(|n| EXPOSURE_EVENTS.contains(&n));
+    if is_s3_change {
+        // The S3 path re-reads the bucket's real state, so it always talks to AWS.
+        let delivery = if publish {
+            publishing_delivery(&settings, &sdk)?
+        } else {
+            AlertDelivery::default()
+        };
+        let out = handle_s3_exposure_event(
+            &event,
+            &region,
+            &S3Clients::new(&sdk),
+            &delivery,
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| match e {
+            HandlerError::CloudTrailEvent(_) => CliError::Usage(e.to_string()),
+            other => CliError::Failed(other.to_string()),
+        })?;
+        if let Some(o) = out {
+            print_event_outputs(Some(&o.finding), o.alert.as_ref().map(|(a, _)| a), format);
+            if let Some((_, d)) = &o.alert {
+                eprintln!("ftr: {}", serde_json::to_string(d).unwrap_or_default());
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
     let (finding, alert, ctx): (Option<FindingSpec>, Option<Alert>, Option<FindingContext>) =
         if detail_type == "Config Rules Compliance Change" {
             let alert =
@@ -381,7 +417,25 @@ async fn event(file: &str, format: EventFormat, publish: bool) -> Result<ExitCod
                 None => (None, None, None),
             }
         };
-    if let Some(f) = &finding {
+    print_event_outputs(finding.as_ref(), alert.as_ref(), format);
+    if publish {
+        if let (Some(alert), Some(ctx)) = (&alert, &ctx) {
+            let delivery = publishing_delivery(&settings, &sdk)?;
+            let delivered = delivery
+                .deliver(ctx, finding.as_ref(), alert, Utc::now())
+                .await
+                .map_err(|e| CliError::Failed(format!("publishing failed: {e}")))?;
+            eprintln!(
+                "ftr: {}",
+                serde_json::to_string(&delivered).unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_event_outputs(finding: Option<&FindingSpec>, alert: Option<&Alert>, format: EventFormat) {
+    if let Some(f) = finding {
         let status = format!("{:?}", f.compliance).to_uppercase();
         match format {
             EventFormat::Json => println!(
@@ -394,7 +448,7 @@ async fn event(file: &str, format: EventFormat, publish: bool) -> Result<ExitCod
             ),
         }
     }
-    if let Some(a) = &alert {
+    if let Some(a) = alert {
         match format {
             EventFormat::Json => println!(
                 "{}",
@@ -408,29 +462,24 @@ async fn event(file: &str, format: EventFormat, publish: bool) -> Result<ExitCod
             ),
         }
     }
-    if publish {
-        if let (Some(alert), Some(ctx)) = (&alert, &ctx) {
-            let topic = settings
-                .require_topic()
-                .map_err(|e| CliError::Usage(format!("--publish needs {e}")))?;
-            let delivery = AlertDelivery {
-                securityhub: settings
-                    .security_hub
-                    .then(|| SecurityHubSink::new(aws_sdk_securityhub::Client::new(&sdk))),
-                alerts: Some(AlertSink::new(aws_sdk_sns::Client::new(&sdk), topic)),
-                ledger: settings.alert_ledger_table.as_deref().map(|t| {
-                    AlertLedger::new(aws_sdk_dynamodb::Client::new(&sdk), t, settings.alert_lease)
-                }),
-            };
-            let delivered = delivery
-                .deliver(ctx, finding.as_ref(), alert, Utc::now())
-                .await
-                .map_err(|e| CliError::Failed(format!("publishing failed: {e}")))?;
-            eprintln!(
-                "ftr: {}",
-                serde_json::to_string(&delivered).unwrap_or_default()
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// The sinks `--publish` sends to: Security Hub (per settings), the topic, the optional ledger.
+fn publishing_delivery(
+    settings: &Settings,
+    sdk: &aws_config::SdkConfig,
+) -> Result<AlertDelivery, CliError> {
+    let topic = settings
+        .require_topic()
+        .map_err(|e| CliError::Usage(format!("--publish needs {e}")))?;
+    Ok(AlertDelivery {
+        securityhub: settings
+            .security_hub
+            .then(|| SecurityHubSink::new(aws_sdk_securityhub::Client::new(sdk))),
+        alerts: Some(AlertSink::new(aws_sdk_sns::Client::new(sdk), topic)),
+        ledger: settings
+            .alert_ledger_table
+            .as_deref()
+            .map(|t| AlertLedger::new(aws_sdk_dynamodb::Client::new(sdk), t, settings.alert_lease)),
+    })
 }

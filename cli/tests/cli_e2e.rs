@@ -172,3 +172,47 @@ async fn event_prints_finding_and_alert_and_publishes_them() {
     assert_eq!(no_topic.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_topic.stderr).contains("FTR_ALERT_TOPIC_ARN"));
 }
+
+#[tokio::test]
+async fn event_on_a_bucket_change_rereads_the_bucket() {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    let s3 = ftr_shared::collect::s3_buckets::S3Clients::new(&sdk);
+    s3.s3
+        .create_bucket()
+        .bucket("example-data-bucket")
+        .send()
+        .await
+        .unwrap();
+    let file = "fixtures/events/s3-put-bucket-policy-public.json";
+
+    // The event says the policy became public, but the bucket is private: no alert.
+    let out = ftr(Some(&moto), &["event", file, "--format", "json"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["control"], "S3-001");
+    assert_eq!(lines[0]["status"], "PASSED");
+
+    s3.s3
+        .put_bucket_policy()
+        .bucket("example-data-bucket")
+        .policy(r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"arn:aws:s3:::example-data-bucket/*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let out = ftr(Some(&moto), &["event", file, "--format", "json"], &[]);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["status"], "FAILED");
+    assert_eq!(lines[1]["kind"], "alert");
+    assert_eq!(lines[1]["severity"], "CRITICAL");
+    assert!(lines[1]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("example-data-bucket made public read"));
+}

@@ -15,7 +15,7 @@ use crate::evaluation::{Compliance, Evaluation, Resource};
 use crate::events::cloudtrail::CloudTrailEvent;
 use crate::handlers::{AlertDelivery, Delivered, HandlerError};
 use crate::sinks::alerts::{Actor, Alert};
-use crate::sinks::securityhub::{finding_for_evaluation, FindingContext};
+use crate::sinks::securityhub::{finding_for_evaluation, FindingContext, FindingSpec};
 
 /// Bucket-level API calls that can change exposure (CloudTrail `eventName`, source s3).
 pub const EXPOSURE_EVENTS: &[&str] = &[
@@ -34,6 +34,8 @@ pub const EXPOSURE_EVENTS: &[&str] = &[
 pub struct ExposureOutcome {
     pub bucket: String,
     pub evaluation: Evaluation,
+    /// The S3-001 finding written (or that would be written) for it.
+    pub finding: FindingSpec,
     /// Present when the bucket is public and not reviewed.
     pub alert: Option<(Alert, Delivered)>,
 }
@@ -98,12 +100,14 @@ pub async fn handle_s3_exposure_event(
                 Resource::new(BUCKET_RESOURCE_TYPE, bucket),
                 now,
             );
+            let finding = finding_for_evaluation(&gone, &ctx);
             if let Some(hub) = &delivery.securityhub {
-                Box::pin(hub.import(&ctx, &[finding_for_evaluation(&gone, &ctx)], now)).await?;
+                Box::pin(hub.import(&ctx, std::slice::from_ref(&finding), now)).await?;
             }
             return Ok(Some(ExposureOutcome {
                 bucket: bucket.to_string(),
                 evaluation: gone,
+                finding,
                 alert: None,
             }));
         }
@@ -119,6 +123,7 @@ pub async fn handle_s3_exposure_event(
         return Ok(Some(ExposureOutcome {
             bucket: bucket.to_string(),
             evaluation,
+            finding,
             alert: None,
         }));
     }
@@ -176,6 +181,7 @@ pub async fn handle_s3_exposure_event(
     Ok(Some(ExposureOutcome {
         bucket: bucket.to_string(),
         evaluation,
+        finding,
         alert: Some((alert, delivered)),
     }))
 }
