@@ -28,6 +28,8 @@ pub struct Settings {
     pub aws_max_attempts: u32,
     /// `FTR_CREDENTIAL_REPORT_WAIT_SECONDS` (60): budget for the credential report to be ready.
     pub credential_report_wait: Duration,
+    /// `FTR_S3_CONCURRENCY` (16): buckets read at once by the S3 rules.
+    pub s3_concurrency: usize,
 }
 
 impl Settings {
@@ -89,6 +91,7 @@ impl Settings {
                 60,
                 1..=840,
             )?),
+            s3_concurrency: number("FTR_S3_CONCURRENCY", 16, 1..=256)? as usize,
         })
     }
 

@@ -285,3 +285,239 @@ pub async fn bucket_facts(
         access_logging,
     })
 }
+
+/// Read only what a control's verdict depends on, in order, stopping as soon as the verdict is
+/// settled: account settings that neutralise policies or ACLs spare those reads, the ownership
+/// is read only when the ACL has a public grant, tags only when an exemption could matter.
+pub async fn bucket_facts_for(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    account: &AccountBpa,
+    control_id: &str,
+    sensitive_tag_key: &str,
+) -> Result<BucketFacts, CollectError> {
+    let acct = match account {
+        AccountBpa::Known(b) => b.unwrap_or_default(),
+        AccountBpa::Unknown(_) => BlockPublicAccess::default(),
+    };
+    let mut facts = BucketFacts {
+        exposure: BucketExposureFacts {
+            bucket: bucket.to_string(),
+            account_bpa: account.clone(),
+            bucket_bpa: None,
+            policy: None,
+            acl: vec![],
+            ownership: ObjectOwnership::BucketOwnerEnforced,
+            access_points: vec![],
+        },
+        tags: vec![],
+        encryption: vec![],
+        access_logging: false,
+    };
+    let read_tags = |s3: &aws_sdk_s3::Client| {
+        let s3 = s3.clone();
+        let bucket = bucket.to_string();
+        async move {
+            Ok::<_, CollectError>(
+                optional(
+                    s3.get_bucket_tagging()
+                        .bucket(&bucket)
+                        .send()
+                        .await
+                        .map_err(|e| AwsCallError::from_sdk("s3:GetBucketTagging", e)),
+                    &["NoSuchTagSet", "NoSuchTagSetError"],
+                )?
+                .map(|t| {
+                    t.tag_set()
+                        .iter()
+                        .map(|t| (t.key().to_string(), t.value().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            )
+        }
+    };
+    match control_id {
+        "S3-001" | "S3-002" => {
+            if control_id == "S3-002" && acct.all_on() {
+                return Ok(facts);
+            }
+            let bpa = optional(
+                s3.get_public_access_block()
+                    .bucket(bucket)
+                    .send()
+                    .await
+                    .map_err(|e| AwsCallError::from_sdk("s3:GetPublicAccessBlock", e)),
+                &["NoSuchPublicAccessBlockConfiguration"],
+            )?;
+            facts.exposure.bucket_bpa =
+                bpa.and_then(|b| b.public_access_block_configuration().map(bpa_of));
+            let bucket_bpa = facts.exposure.bucket_bpa.unwrap_or_default();
+            if control_id == "S3-002" {
+                if !bucket_bpa.all_on() {
+                    facts.tags = Box::pin(read_tags(s3)).await?;
+                }
+                return Ok(facts);
+            }
+            if !(acct.restrict_public_buckets || bucket_bpa.restrict_public_buckets) {
+                let policy = optional(
+                    s3.get_bucket_policy()
+                        .bucket(bucket)
+                        .send()
+                        .await
+                        .map_err(|e| AwsCallError::from_sdk("s3:GetBucketPolicy", e)),
+                    &["NoSuchBucketPolicy"],
+                )?;
+                facts.exposure.policy = match policy.and_then(|p| p.policy) {
+                    Some(text) => Some(PolicyDocument::parse(&text).map_err(|e| {
+                        CollectError::Unreadable {
+                            what: format!("bucket policy of {bucket}"),
+                            message: e.to_string(),
+                        }
+                    })?),
+                    None => None,
+                };
+            }
+            if !(acct.ignore_public_acls || bucket_bpa.ignore_public_acls) {
+                let acl = optional(
+                    s3.get_bucket_acl()
+                        .bucket(bucket)
+                        .send()
+                        .await
+                        .map_err(|e| AwsCallError::from_sdk("s3:GetBucketAcl", e)),
+                    &[],
+                )?;
+                facts.exposure.acl = acl
+                    .map(|a| {
+                        a.grants()
+                            .iter()
+                            .map(|g| AclGrant {
+                                group_uri: g
+                                    .grantee()
+                                    .filter(|gr| gr.r#type() == &GranteeType::Group)
+                                    .and_then(|gr| gr.uri().map(str::to_string)),
+                                permission: g
+                                    .permission()
+                                    .map(|p| p.as_str().to_string())
+                                    .unwrap_or_default(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let public_grant = facts.exposure.acl.iter().any(|g| {
+                    g.group_uri.as_deref().is_some_and(|u| {
+                        u.contains("/global/AllUsers") || u.contains("/global/AuthenticatedUsers")
+                    })
+                });
+                if public_grant {
+                    let own = optional(
+                        s3.get_bucket_ownership_controls()
+                            .bucket(bucket)
+                            .send()
+                            .await
+                            .map_err(|e| {
+                                AwsCallError::from_sdk("s3:GetBucketOwnershipControls", e)
+                            }),
+                        &["OwnershipControlsNotFoundError"],
+                    )?;
+                    facts.exposure.ownership = match own.and_then(|o| {
+                        o.ownership_controls()
+                            .and_then(|c| c.rules().first().map(|r| r.object_ownership().clone()))
+                    }) {
+                        Some(SdkOwnership::BucketOwnerEnforced) => {
+                            ObjectOwnership::BucketOwnerEnforced
+                        }
+                        Some(SdkOwnership::BucketOwnerPreferred) => {
+                            ObjectOwnership::BucketOwnerPreferred
+                        }
+                        _ => ObjectOwnership::ObjectWriter,
+                    };
+                }
+            }
+            if crate::evaluate::s3_exposure::bucket_exposure(&facts.exposure).is_public() {
+                facts.tags = Box::pin(read_tags(s3)).await?;
+            }
+            Ok(facts)
+        }
+        "SDAT-002" => {
+            let enc = optional(
+                s3.get_bucket_encryption()
+                    .bucket(bucket)
+                    .send()
+                    .await
+                    .map_err(|e| AwsCallError::from_sdk("s3:GetBucketEncryption", e)),
+                &["ServerSideEncryptionConfigurationNotFoundError"],
+            )?;
+            facts.encryption = enc
+                .and_then(|e| {
+                    e.server_side_encryption_configuration().map(|c| {
+                        c.rules()
+                            .iter()
+                            .filter_map(|r| {
+                                r.apply_server_side_encryption_by_default()
+                                    .map(|d| d.sse_algorithm().as_str().to_string())
+                            })
+                            .collect()
+                    })
+                })
+                .unwrap_or_default();
+            Ok(facts)
+        }
+        "SDAT-003" => {
+            let policy = optional(
+                s3.get_bucket_policy()
+                    .bucket(bucket)
+                    .send()
+                    .await
+                    .map_err(|e| AwsCallError::from_sdk("s3:GetBucketPolicy", e)),
+                &["NoSuchBucketPolicy"],
+            )?;
+            facts.exposure.policy =
+                match policy.and_then(|p| p.policy) {
+                    Some(text) => Some(PolicyDocument::parse(&text).map_err(|e| {
+                        CollectError::Unreadable {
+                            what: format!("bucket policy of {bucket}"),
+                            message: e.to_string(),
+                        }
+                    })?),
+                    None => None,
+                };
+            Ok(facts)
+        }
+        _ => {
+            // SDAT-004: tags first; logging only for sensitive buckets.
+            facts.tags = Box::pin(read_tags(s3)).await?;
+            let sensitive = facts.tags.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case(sensitive_tag_key) && !v.eq_ignore_ascii_case("false")
+            });
+            if sensitive {
+                let log = optional(
+                    s3.get_bucket_logging()
+                        .bucket(bucket)
+                        .send()
+                        .await
+                        .map_err(|e| AwsCallError::from_sdk("s3:GetBucketLogging", e)),
+                    &[],
+                )?;
+                facts.access_logging = log.is_some_and(|l| l.logging_enabled().is_some());
+            }
+            Ok(facts)
+        }
+    }
+}
+
+/// Every bucket of the account with its region (paginated `ListBuckets`).
+pub async fn list_buckets(
+    s3: &aws_sdk_s3::Client,
+) -> Result<Vec<(String, Option<String>)>, CollectError> {
+    let mut out = Vec::new();
+    let mut pages = s3.list_buckets().max_buckets(1000).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsCallError::from_sdk("s3:ListBuckets", e))?;
+        out.extend(page.buckets().iter().filter_map(|b| {
+            b.name()
+                .map(|n| (n.to_string(), b.bucket_region().map(str::to_string)))
+        }));
+    }
+    Ok(out)
+}

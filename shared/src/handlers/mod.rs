@@ -5,6 +5,7 @@ pub mod compliance_alert;
 pub mod root_account_rules;
 pub mod root_activity_alert;
 pub mod s3_exposure_alert;
+pub mod s3_rules;
 
 use chrono::{DateTime, Utc};
 

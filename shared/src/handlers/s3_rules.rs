@@ -1,0 +1,322 @@
+//! `s3-rules`: the Config rules ftr-s3-001, ftr-s3-002, ftr-sdat-002, ftr-sdat-003, ftr-sdat-004
+//! (bucket parts), change-triggered on `AWS::S3::Bucket` and `AWS::S3::AccountPublicAccessBlock`,
+//! and periodic. One evaluation per bucket, buckets read with bounded concurrency, results sent to
+//! the sinks in chunks of 100 as they come.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde_json::Value;
+
+use crate::catalogue::Control;
+use crate::collect::s3_buckets::{account_bpa, bucket_facts_for, list_buckets, S3Clients};
+use crate::collect::CollectError;
+use crate::evaluate::s3_buckets::*;
+use crate::evaluation::{Compliance, Evaluation, Resource};
+use crate::events::config_rule::{ConfigEventError, ResultToken, RuleInvocation, RuleParameters};
+use crate::handlers::{findings_for, resolve_subject, HandlerError, Subject};
+use crate::sinks::config::{ConfigSink, MAX_EVALUATIONS_PER_CALL};
+use crate::sinks::securityhub::{FindingContext, SecurityHubSink};
+
+/// The controls this function serves.
+pub const S3_CONTROLS: [&str; 5] = ["S3-001", "S3-002", "SDAT-002", "SDAT-003", "SDAT-004"];
+
+/// Typed rule parameters: `RequireKms` (false), `SensitiveTagKey` (`ftr:sensitive`).
+pub fn s3_params(p: &RuleParameters) -> Result<S3Params, ConfigEventError> {
+    Ok(S3Params {
+        require_kms: p.bool_or("RequireKms", false)?,
+        sensitive_tag_key: p
+            .string("SensitiveTagKey")
+            .unwrap_or("ftr:sensitive")
+            .to_string(),
+    })
+}
+
+/// One control's verdict on one bucket's facts.
+pub fn evaluate_bucket_control(
+    control: &'static Control,
+    f: &BucketFacts,
+    p: &S3Params,
+    now: DateTime<Utc>,
+) -> Evaluation {
+    match control.id {
+        "S3-001" => bucket_access_reviewed(f, now),
+        "S3-002" => bucket_public_access_blocked(f, now),
+        "SDAT-002" => bucket_encrypted_at_rest(f, p, now),
+        "SDAT-003" => bucket_requires_tls(f, now),
+        "SDAT-004" => sensitive_bucket_access_logged(f, p, now),
+        other => unreachable!("s3-rules does not serve {other}"),
+    }
+}
+
+/// What a run did. Evaluations are kept only when asked (the CLI); the function keeps counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScanSummary {
+    pub buckets: usize,
+    pub compliant: usize,
+    pub non_compliant: usize,
+    pub not_applicable: usize,
+    pub put_evaluations_calls: usize,
+    pub findings_imported: usize,
+    pub kept: Vec<Evaluation>,
+    /// Buckets whose state could not be read (no verdict was posted for them).
+    pub failed: Vec<String>,
+}
+
+impl ScanSummary {
+    fn count(&mut self, e: &Evaluation) {
+        match e.compliance {
+            Compliance::Compliant => self.compliant += 1,
+            Compliance::NonCompliant => self.non_compliant += 1,
+            Compliance::NotApplicable => self.not_applicable += 1,
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "buckets": self.buckets,
+            "compliant": self.compliant,
+            "non_compliant": self.non_compliant,
+            "not_applicable": self.not_applicable,
+            "put_evaluations_calls": self.put_evaluations_calls,
+            "findings_imported": self.findings_imported,
+            "failed": self.failed,
+        })
+    }
+}
+
+/// The clients and settings one invocation needs.
+pub struct S3Rules {
+    pub sdk: aws_config::SdkConfig,
+    pub s3: S3Clients,
+    pub config: ConfigSink,
+    pub config_client: aws_sdk_config::Client,
+    pub securityhub: Option<SecurityHubSink>,
+    pub region: String,
+    /// Buckets read at once.
+    pub concurrency: usize,
+    regional: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+}
+
+impl S3Rules {
+    pub fn new(sdk: &aws_config::SdkConfig, settings: &crate::settings::Settings) -> Self {
+        let config_client = aws_sdk_config::Client::new(sdk);
+        S3Rules {
+            sdk: sdk.clone(),
+            s3: S3Clients::new(sdk),
+            config: ConfigSink::new(config_client.clone()),
+            config_client,
+            securityhub: settings
+                .security_hub
+                .then(|| SecurityHubSink::new(aws_sdk_securityhub::Client::new(sdk))),
+            region: sdk
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".into()),
+            concurrency: settings.s3_concurrency,
+            regional: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The S3 client for a bucket's region (with an endpoint override, the one client).
+    fn client_for(&self, region: Option<&str>) -> aws_sdk_s3::Client {
+        match region {
+            Some(r) if r != self.region && self.sdk.endpoint_url().is_none() => {
+                let mut cache = self.regional.lock().expect("regional client cache");
+                cache
+                    .entry(r.to_string())
+                    .or_insert_with(|| {
+                        aws_sdk_s3::Client::from_conf(
+                            aws_sdk_s3::config::Builder::from(&self.sdk)
+                                .region(aws_sdk_s3::config::Region::new(r.to_string()))
+                                .build(),
+                        )
+                    })
+                    .clone()
+            }
+            _ => self.s3.s3.clone(),
+        }
+    }
+
+    /// Evaluate `control` on every bucket; post to Config (when a token is given) and Security
+    /// Hub in chunks of 100 as results arrive.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn scan(
+        &self,
+        control: &'static Control,
+        params: &S3Params,
+        account: &str,
+        token: Option<&ResultToken>,
+        ordering: DateTime<Utc>,
+        now: DateTime<Utc>,
+        keep: bool,
+    ) -> Result<ScanSummary, HandlerError> {
+        let acct = Box::pin(account_bpa(&self.s3.s3control, account)).await?;
+        let buckets = Box::pin(list_buckets(&self.s3.s3)).await?;
+        let ctx = FindingContext::new(account, &self.region);
+        let mut summary = ScanSummary {
+            buckets: buckets.len(),
+            ..Default::default()
+        };
+        let mut chunk: Vec<Evaluation> = Vec::with_capacity(MAX_EVALUATIONS_PER_CALL);
+        let acct_ref = &acct;
+        let mut results = futures::stream::iter(buckets)
+            .map(|(name, region)| {
+                let client = self.client_for(region.as_deref());
+                async move {
+                    let r = Box::pin(bucket_facts_for(
+                        &client,
+                        &name,
+                        acct_ref,
+                        control.id,
+                        &params.sensitive_tag_key,
+                    ))
+                    .await;
+                    (name, r)
+                }
+            })
+            .buffer_unordered(self.concurrency.max(1));
+        let mut first_error = None;
+        while let Some((name, result)) = results.next().await {
+            match result {
+                Ok(facts) => {
+                    let mut e = evaluate_bucket_control(control, &facts, params, now);
+                    e.ordering_timestamp = ordering;
+                    summary.count(&e);
+                    chunk.push(e);
+                }
+                // Deleted between the listing and the read: nothing to judge.
+                Err(CollectError::BucketGone(_)) => summary.buckets -= 1,
+                Err(err) => {
+                    tracing::error!(bucket = %name, error = %err, "bucket unreadable; no verdict posted for it");
+                    summary.failed.push(name);
+                    first_error.get_or_insert(err);
+                }
+            }
+            if chunk.len() == MAX_EVALUATIONS_PER_CALL {
+                Box::pin(self.flush(&ctx, token, &mut chunk, &mut summary, keep)).await?;
+            }
+        }
+        Box::pin(self.flush(&ctx, token, &mut chunk, &mut summary, keep)).await?;
+        match first_error {
+            Some(err) => Err(err.into()),
+            None => Ok(summary),
+        }
+    }
+
+    async fn flush(
+        &self,
+        ctx: &FindingContext,
+        token: Option<&ResultToken>,
+        chunk: &mut Vec<Evaluation>,
+        summary: &mut ScanSummary,
+        keep: bool,
+    ) -> Result<(), HandlerError> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        if let Some(t) = token {
+            summary.put_evaluations_calls +=
+                Box::pin(self.config.put_evaluations(t, chunk)).await?;
+        }
+        if let Some(hub) = &self.securityhub {
+            summary.findings_imported +=
+                Box::pin(hub.import(ctx, &findings_for(chunk, ctx), Utc::now()))
+                    .await?
+                    .imported;
+        }
+        if keep {
+            summary.kept.append(chunk);
+        } else {
+            chunk.clear();
+        }
+        Ok(())
+    }
+
+    /// A Config rule invocation.
+    pub async fn handle(
+        &self,
+        event: &Value,
+        now: DateTime<Utc>,
+    ) -> Result<ScanSummary, HandlerError> {
+        let inv = RuleInvocation::parse(event)?;
+        let control = inv.control_among(&S3_CONTROLS)?;
+        let params = s3_params(&inv.parameters)?;
+        let token = inv.result_token.clone();
+        match Box::pin(resolve_subject(&inv, &self.config_client)).await? {
+            Subject::Gone { resource, at } => {
+                let e = Evaluation::deleted(control, resource, at);
+                let mut summary = ScanSummary {
+                    buckets: 1,
+                    ..Default::default()
+                };
+                summary.count(&e);
+                let mut chunk = vec![e];
+                let ctx = FindingContext::new(&inv.account_id, &self.region);
+                Box::pin(self.flush(&ctx, Some(&token), &mut chunk, &mut summary, true)).await?;
+                Ok(summary)
+            }
+            Subject::Item(item) if item.resource_type == BUCKET_RESOURCE_TYPE => {
+                let bucket = item
+                    .resource_name
+                    .clone()
+                    .unwrap_or_else(|| item.resource_id.clone());
+                let acct = Box::pin(account_bpa(&self.s3.s3control, &inv.account_id)).await?;
+                let client = self.client_for(item.region.as_deref());
+                let facts = match Box::pin(bucket_facts_for(
+                    &client,
+                    &bucket,
+                    &acct,
+                    control.id,
+                    &params.sensitive_tag_key,
+                ))
+                .await
+                {
+                    Ok(f) => f,
+                    Err(CollectError::BucketGone(_)) => {
+                        let e = Evaluation::deleted(
+                            control,
+                            Resource::new(BUCKET_RESOURCE_TYPE, &bucket),
+                            item.capture_time,
+                        );
+                        let mut summary = ScanSummary {
+                            buckets: 1,
+                            ..Default::default()
+                        };
+                        summary.count(&e);
+                        let ctx = FindingContext::new(&inv.account_id, &self.region);
+                        Box::pin(self.flush(&ctx, Some(&token), &mut vec![e], &mut summary, true))
+                            .await?;
+                        return Ok(summary);
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let mut e = evaluate_bucket_control(control, &facts, &params, now);
+                e.ordering_timestamp = item.capture_time;
+                let mut summary = ScanSummary {
+                    buckets: 1,
+                    ..Default::default()
+                };
+                summary.count(&e);
+                let ctx = FindingContext::new(&inv.account_id, &self.region);
+                Box::pin(self.flush(&ctx, Some(&token), &mut vec![e], &mut summary, true)).await?;
+                Ok(summary)
+            }
+            // Periodic, or the account's Block Public Access changed: every bucket.
+            Subject::Everything | Subject::Item(_) => {
+                Box::pin(self.scan(
+                    control,
+                    &params,
+                    &inv.account_id,
+                    Some(&token),
+                    inv.notification_time,
+                    now,
+                    false,
+                ))
+                .await
+            }
+        }
+    }
+}
