@@ -11,12 +11,14 @@ use ftr_shared::aws::{caller_account, load_sdk_config};
 use ftr_shared::catalogue::{control, Control, CONTROLS};
 use ftr_shared::collect::root_account::{collect_root_facts, ReportWait};
 use ftr_shared::collect::s3_buckets::S3Clients;
+use ftr_shared::evaluate::s3_buckets::S3Params;
 use ftr_shared::evaluation::Evaluation;
 use ftr_shared::events::config_rule::{ResultToken, RuleParameters};
 use ftr_shared::handlers::compliance_alert::plan_compliance_alert;
 use ftr_shared::handlers::root_account_rules::{evaluate_root_control, root_params, ROOT_CONTROLS};
 use ftr_shared::handlers::root_activity_alert::plan_root_activity;
 use ftr_shared::handlers::s3_exposure_alert::{handle_s3_exposure_event, EXPOSURE_EVENTS};
+use ftr_shared::handlers::s3_rules::{S3Rules, S3_CONTROLS};
 use ftr_shared::handlers::{findings_for, AlertDelivery, HandlerError};
 use ftr_shared::settings::Settings;
 use ftr_shared::sinks::alerts::{Alert, AlertSink};
@@ -71,6 +73,12 @@ struct ScanArgs {
     /// ARC-003: require a hardware MFA or FIDO key for root.
     #[arg(long)]
     require_hardware_mfa: bool,
+    /// SDAT-002: require SSE-KMS as bucket default encryption.
+    #[arg(long)]
+    require_kms: bool,
+    /// SDAT-004: the tag that marks buckets holding sensitive data.
+    #[arg(long, default_value = "ftr:sensitive")]
+    sensitive_tag_key: String,
 }
 
 #[derive(Subcommand)]
@@ -168,7 +176,13 @@ async fn scan(args: ScanArgs) -> Result<ExitCode, CliError> {
         result_token,
         root_use_window_days,
         require_hardware_mfa,
+        require_kms,
+        sensitive_tag_key,
     } = args;
+    let s3_params = S3Params {
+        require_kms,
+        sensitive_tag_key,
+    };
     let now: DateTime<Utc> = match &as_of {
         None => Utc::now(),
         Some(s) => DateTime::parse_from_rfc3339(s)
@@ -178,18 +192,23 @@ async fn scan(args: ScanArgs) -> Result<ExitCode, CliError> {
             })?,
     };
     let mut selected: Vec<&'static Control> = Vec::new();
+    let evaluated: Vec<&str> = ROOT_CONTROLS
+        .iter()
+        .chain(S3_CONTROLS.iter())
+        .copied()
+        .collect();
     if controls.is_empty() {
-        selected.extend(ROOT_CONTROLS.iter().filter_map(|id| control(id)));
+        selected.extend(evaluated.iter().filter_map(|id| control(id)));
     }
     for id in controls.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         let c = control(id).ok_or_else(|| {
             CliError::Usage(format!("unknown control `{id}` (see `ftr controls`)"))
         })?;
-        if !ROOT_CONTROLS.contains(&c.id) {
+        if !evaluated.contains(&c.id) {
             return Err(CliError::Usage(format!(
                 "control {} is not evaluated by this version yet (evaluated: {})",
                 c.id,
-                ROOT_CONTROLS.join(", ")
+                evaluated.join(", ")
             )));
         }
         if !selected.contains(&c) {
@@ -236,22 +255,61 @@ async fn scan(args: ScanArgs) -> Result<ExitCode, CliError> {
     let mut rows = Vec::new();
     let mut evaluations = Vec::new();
     let mut failed = false;
-    match collect_root_facts(&iam, &account, want_kind, wait).await {
-        Ok(facts) => {
-            for c in &selected {
+    let root_selected: Vec<&'static Control> = selected
+        .iter()
+        .copied()
+        .filter(|c| ROOT_CONTROLS.contains(&c.id))
+        .collect();
+    let s3_selected: Vec<&'static Control> = selected
+        .iter()
+        .copied()
+        .filter(|c| S3_CONTROLS.contains(&c.id))
+        .collect();
+    let root_facts = if root_selected.is_empty() {
+        None
+    } else {
+        Some(collect_root_facts(&iam, &account, want_kind, wait).await)
+    };
+    match root_facts {
+        None => {}
+        Some(Ok(facts)) => {
+            for c in &root_selected {
                 let e = evaluate_root_control(c, &facts, &params, now);
                 rows.push(Row::from(&e));
                 evaluations.push(e);
             }
         }
-        Err(err) => {
+        Some(Err(err)) => {
             failed = true;
-            for c in &selected {
+            for c in &root_selected {
                 rows.push(Row {
                     control: c,
                     status: "ERROR".into(),
                     resource_type: ftr_shared::evaluation::ACCOUNT_RESOURCE_TYPE.into(),
                     resource_id: account.clone(),
+                    annotation: err.to_string(),
+                });
+            }
+        }
+    }
+    let mut rules = S3Rules::new(&sdk, &settings);
+    rules.securityhub = None; // published below with everything else
+    for c in &s3_selected {
+        match rules
+            .scan(c, &s3_params, &account, None, now, now, true)
+            .await
+        {
+            Ok(summary) => {
+                rows.extend(summary.kept.iter().map(Row::from));
+                evaluations.extend(summary.kept);
+            }
+            Err(err) => {
+                failed = true;
+                rows.push(Row {
+                    control: c,
+                    status: "ERROR".into(),
+                    resource_type: "AWS::S3::Bucket".into(),
+                    resource_id: "*".into(),
                     annotation: err.to_string(),
                 });
             }

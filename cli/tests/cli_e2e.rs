@@ -97,7 +97,7 @@ fn bad_input_is_a_clear_error_with_a_non_zero_exit() {
             "unknown control `ARC-999`",
         ),
         (
-            &["scan", "--controls", "S3-001"],
+            &["scan", "--controls", "IAM-003"],
             "not evaluated by this version yet",
         ),
         (&["scan", "--as-of", "yesterday"], "--as-of `yesterday`"),
