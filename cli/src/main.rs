@@ -299,7 +299,10 @@ async fn scan(args: ScanArgs) -> Result<ExitCode, CliError> {
             .scan(c, &s3_params, &account, None, now, now, true)
             .await
         {
-            Ok(summary) => {
+            Ok(mut summary) => {
+                summary
+                    .kept
+                    .sort_by(|a, b| a.resource.resource_id.cmp(&b.resource.resource_id));
                 rows.extend(summary.kept.iter().map(Row::from));
                 evaluations.extend(summary.kept);
             }
@@ -458,7 +461,7 @@ async fn event(file: &str, format: EventFormat, publish: bool) -> Result<ExitCod
                 eprintln!("ftr: {}", serde_json::to_string(d).unwrap_or_default());
             }
         }
-        return Ok(ExitCode::SUCCESS);
+        // A bucket change made by the root user is also root activity: fall through.
     }
 
     let (finding, alert, ctx): (Option<FindingSpec>, Option<Alert>, Option<FindingContext>) =

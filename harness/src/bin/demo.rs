@@ -90,6 +90,77 @@ fn event_for_emulated_account(name: &str, dir: &Path) -> PathBuf {
     dst
 }
 
+const PUBLIC_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-data-bucket/*"}]}"#;
+
+async fn seed_buckets(s3: &ftr_shared::collect::s3_buckets::S3Clients) {
+    use aws_sdk_s3::types::{Tag, Tagging};
+    for b in ["example-data-bucket", "public-website", "old-share"] {
+        s3.s3
+            .create_bucket()
+            .bucket(b)
+            .send()
+            .await
+            .expect("create bucket");
+    }
+    for b in ["public-website", "old-share"] {
+        let policy = format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{b}/*"}}]}}"#
+        );
+        s3.s3
+            .put_bucket_policy()
+            .bucket(b)
+            .policy(policy)
+            .send()
+            .await
+            .expect("put policy");
+    }
+    // AWS applies SSE-S3 default encryption to every new bucket (since 2023); moto does not.
+    for b in ["example-data-bucket", "public-website", "old-share"] {
+        use aws_sdk_s3::types::{
+            ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+            ServerSideEncryptionRule,
+        };
+        let rule = ServerSideEncryptionRule::builder()
+            .apply_server_side_encryption_by_default(
+                ServerSideEncryptionByDefault::builder()
+                    .sse_algorithm(ServerSideEncryption::Aes256)
+                    .build()
+                    .expect("sse"),
+            )
+            .build();
+        s3.s3
+            .put_bucket_encryption()
+            .bucket(b)
+            .server_side_encryption_configuration(
+                ServerSideEncryptionConfiguration::builder()
+                    .rules(rule)
+                    .build()
+                    .expect("sse"),
+            )
+            .send()
+            .await
+            .expect("default encryption");
+    }
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().expect("tag");
+    let until = (chrono::Utc::now() + chrono::Duration::days(180))
+        .format("%Y-%m-%d")
+        .to_string();
+    s3.s3
+        .put_bucket_tagging()
+        .bucket("public-website")
+        .tagging(
+            Tagging::builder()
+                .tag_set(tag("ftr:exempt", "S3-001,S3-002"))
+                .tag_set(tag("ftr:exempt-reason", "public marketing website"))
+                .tag_set(tag("ftr:exempt-until", &until))
+                .build()
+                .expect("tagging"),
+        )
+        .send()
+        .await
+        .expect("tag bucket");
+}
+
 #[tokio::main]
 async fn main() {
     heading("Starting the local AWS emulator (moto server on 127.0.0.1)");
@@ -97,7 +168,7 @@ async fn main() {
     println!("emulator at {}", moto.endpoint);
     let sdk = moto.sdk_config().await;
 
-    heading("Seeding a demo account with root-user problems");
+    heading("Seeding a demo account with root-user and S3 problems");
     moto.set_root_user(&RootUser::careless());
     println!("root user: no MFA, one access key, password and key used yesterday");
     enable_security_hub(&sdk).await;
@@ -107,8 +178,11 @@ async fn main() {
         "Security Hub enabled; alert topic {} (KMS-encrypted) with an SQS queue subscribed",
         inbox.topic_arn
     );
+    let s3 = ftr_shared::collect::s3_buckets::S3Clients::new(&sdk);
+    seed_buckets(&s3).await;
+    println!("buckets: example-data-bucket (private), public-website (public, reviewed with ftr:exempt tags), old-share (public, never reviewed)");
 
-    heading("Running the root-account rules (ARC-001, ARC-003, ARC-004)");
+    heading("Running the rules (root user, S3 exposure, bucket data protection)");
     run_ftr(
         &moto,
         &["scan", "--publish", "--result-token", "TESTMODE"],
@@ -128,6 +202,29 @@ async fn main() {
         run_ftr(&moto, &["event", path.to_str().unwrap(), "--publish"], &env);
     }
 
+    heading("A bucket is made public, then fixed");
+    println!("# someone attaches a public-read policy to example-data-bucket");
+    s3.s3
+        .put_bucket_policy()
+        .bucket("example-data-bucket")
+        .policy(PUBLIC_READ)
+        .send()
+        .await
+        .expect("put policy");
+    let path = event_for_emulated_account("s3-put-bucket-policy-public.json", &dir);
+    run_ftr(&moto, &["event", path.to_str().unwrap(), "--publish"], &env);
+    println!("\n# the same CloudTrail record delivered again");
+    run_ftr(&moto, &["event", path.to_str().unwrap(), "--publish"], &env);
+    println!("\n# the policy is deleted");
+    s3.s3
+        .delete_bucket_policy()
+        .bucket("example-data-bucket")
+        .send()
+        .await
+        .expect("delete policy");
+    let path = event_for_emulated_account("s3-delete-bucket-policy.json", &dir);
+    run_ftr(&moto, &["event", path.to_str().unwrap(), "--publish"], &env);
+
     heading("Alerts received (read back from the SQS queue subscribed to the topic)");
     let alerts = inbox.drain(&sdk).await;
     for a in &alerts {
@@ -142,13 +239,17 @@ async fn main() {
     let findings = ftr_findings(&sdk).await;
     for f in &findings {
         println!(
-            "- {:<12} {:<7} {:<8} {}",
+            "- {:<12} {:<13} {:<8} {:<36} {}",
             f.generator_id().unwrap_or_default(),
             f.compliance()
                 .and_then(|c| c.status())
                 .map(|s| s.as_str())
                 .unwrap_or("-"),
             f.record_state().map(|s| s.as_str()).unwrap_or("-"),
+            f.resources()
+                .first()
+                .and_then(|r| r.id())
+                .unwrap_or_default(),
             f.title().unwrap_or_default()
         );
     }
@@ -158,7 +259,14 @@ async fn main() {
     moto.set_root_user(&RootUser::locked_away());
     run_ftr(
         &moto,
-        &["scan", "--publish", "--result-token", "TESTMODE"],
+        &[
+            "scan",
+            "--controls",
+            "ARC-001,ARC-003,ARC-004",
+            "--publish",
+            "--result-token",
+            "TESTMODE",
+        ],
         &[],
     );
     let after = ftr_findings(&sdk).await;
@@ -166,7 +274,10 @@ async fn main() {
         .iter()
         .filter(|f| f.compliance().and_then(|c| c.status()).map(|s| s.as_str()) == Some("PASSED"))
         .count();
-    println!("{} finding(s) now, {passed} PASSED: the rule findings were updated in place, not duplicated", after.len());
+    println!(
+        "{} finding(s) now, {passed} PASSED: the root-user findings were updated in place, not duplicated",
+        after.len()
+    );
 
     let _ = std::fs::remove_dir_all(&dir);
     heading("Stopping the emulator");
