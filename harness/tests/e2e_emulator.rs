@@ -276,3 +276,19 @@ async fn compliance_change_alerts_on_the_transition_only() {
         alerts[0].subject
     );
 }
+
+#[tokio::test]
+async fn a_broken_ledger_does_not_swallow_the_alert() {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    enable_security_hub(&sdk).await;
+    let inbox = alert_inbox(&sdk, "ftr-alerts").await;
+    let no_table = delivery(&moto, &inbox.topic_arn, "no-such-ledger-table").await;
+    let event = in_emulated_account(fixture("events/root-create-access-key.json"));
+    let (_, sent) = handle_root_activity(&event, "us-east-1", &no_table, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(sent, Delivered::Sent { .. }));
+    assert_eq!(inbox.drain(&sdk).await.len(), 1);
+}

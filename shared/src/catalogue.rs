@@ -296,17 +296,19 @@ pub fn control(id: &str) -> Option<&'static Control> {
 /// The control a Config rule belongs to, from its name: `ftr-arc-003` in the account itself,
 /// `OrgConfigRule-ftr-arc-003-a1b2c3d4` when deployed as an organization rule.
 pub fn control_for_rule_name(rule_name: &str) -> Option<&'static Control> {
-    let lower = rule_name.to_ascii_lowercase();
-    let start = lower.find("ftr-")?;
-    let rest = &lower[start..];
-    // Longest match first, so that e.g. `ftr-iam-001` is not read as a prefix of something else.
-    CONTROLS
-        .iter()
-        .filter(|c| {
-            let name = c.rule_name();
-            rest == name || rest.starts_with(&format!("{name}-"))
-        })
-        .max_by_key(|c| c.id.len())
+    // Config rule names are case-sensitive; ours are exactly `ftr-<id>`, and organization rules
+    // are `OrgConfigRule-ftr-<id>-<suffix>` (the suffix only there).
+    if let Some(c) = CONTROLS.iter().find(|c| c.rule_name() == rule_name) {
+        return Some(c);
+    }
+    let rest = rule_name.strip_prefix("OrgConfigRule-")?;
+    CONTROLS.iter().find(|c| {
+        rest.strip_prefix(c.rule_name().as_str())
+            .and_then(|tail| tail.strip_prefix('-'))
+            .is_some_and(|suffix| {
+                !suffix.is_empty() && suffix.chars().all(|ch| ch.is_ascii_alphanumeric())
+            })
+    })
 }
 
 #[cfg(test)]
@@ -377,5 +379,9 @@ mod tests {
         assert_eq!(control_for_rule_name("ftr-s3-001").unwrap().id, "S3-001");
         assert!(control_for_rule_name("s3-bucket-public-read-prohibited").is_none());
         assert!(control_for_rule_name("ftr-arc-0031").is_none());
+        assert!(control_for_rule_name("ftr-arc-003-extra").is_none());
+        assert!(control_for_rule_name("FTR-ARC-003").is_none());
+        assert!(control_for_rule_name("OrgConfigRule-ftr-arc-003-").is_none());
+        assert!(control_for_rule_name("my-ftr-arc-003").is_none());
     }
 }

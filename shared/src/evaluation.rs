@@ -111,7 +111,7 @@ impl Evaluation {
             control,
             resource,
             compliance,
-            annotation: truncate_chars(annotation.as_ref(), MAX_ANNOTATION_CHARS),
+            annotation: truncate_chars(&clean_text(annotation.as_ref()), MAX_ANNOTATION_CHARS),
             ordering_timestamp,
             lifecycle: Lifecycle::Present,
         }
@@ -136,6 +136,22 @@ impl Evaluation {
     }
 }
 
+/// Text that came from outside (event fields, policy ids, names) made safe to show: control
+/// characters (newlines, ESC...) and bidirectional overrides become spaces, so that nothing can
+/// forge lines in an alert or drive a terminal.
+pub fn clean_text(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// Cut `s` to at most `max` characters (not bytes), marking the cut with an ellipsis.
 pub fn truncate_chars(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -149,6 +165,15 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outside_text_cannot_forge_lines_or_drive_a_terminal() {
+        assert_eq!(
+            clean_text("a\nSeverity: LOW\r\u{1b}[31m\u{202e}x"),
+            "a Severity: LOW  [31m x"
+        );
+        assert_eq!(clean_text("élan ✓"), "élan ✓");
+    }
 
     #[test]
     fn annotations_are_cut_to_256_characters_not_bytes() {

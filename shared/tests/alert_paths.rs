@@ -166,7 +166,7 @@ fn transition_to_non_compliant_alerts() {
     assert_eq!(a.severity, Severity::Critical);
     assert_eq!(
         a.subject(),
-        "[FTR ARC-003][CRITICAL] account 111122223333 turned NON_COMPLIANT in 111122223333/eu-west-1"
+        "[FTR ARC-003][CRITICAL] NON_COMPLIANT: account 111122223333 in 111122223333/eu-west-1"
     );
     assert!(a.body().contains("Root user has no MFA"));
     assert!(a.body().contains("Previous result: COMPLIANT"));
@@ -216,6 +216,8 @@ fn case_29_alerts_only_on_transitions() {
         let mut e = base.clone();
         let d = &mut e["detail"];
         d["configRuleName"] = json!("ftr-iam-007");
+        d["newEvaluationResult"]["evaluationResultIdentifier"]["evaluationResultQualifier"]
+            ["configRuleName"] = json!("ftr-iam-007");
         d["resourceType"] = json!("AWS::IAM::User");
         d["resourceId"] = json!(format!("AIDAUSER{user:04}"));
         d["newEvaluationResult"]["complianceType"] = json!(new);
@@ -334,4 +336,55 @@ fn mutated_events_never_panic() {
         assert!(plan_compliance_alert(&junk).is_err());
     }
     assert!(runs > 1000, "{runs}");
+}
+
+/// Records missing what a decision depends on are errors, never silently "no action".
+#[test]
+fn records_missing_key_fields_are_errors() {
+    let base = fixture("root-api-call.json");
+    for (pointer, value) in [
+        ("/detail/userIdentity", Value::Null),
+        ("/detail/userIdentity/type", Value::Null),
+        ("/detail/eventName", json!("")),
+        ("/detail/eventSource", json!("")),
+        ("/detail-type", json!("Something Else")),
+        ("/account", json!("")),
+    ] {
+        let mut e = base.clone();
+        *e.pointer_mut(pointer).unwrap() = value;
+        if pointer == "/account" {
+            e["detail"]
+                .as_object_mut()
+                .unwrap()
+                .remove("recipientAccountId");
+            e["detail"]["userIdentity"]
+                .as_object_mut()
+                .unwrap()
+                .remove("accountId");
+        }
+        assert!(plan_root_activity(&e, "us-east-1").is_err(), "{pointer}");
+    }
+    let mut c = fixture("compliance-change-to-non-compliant.json");
+    c["detail"]
+        .as_object_mut()
+        .unwrap()
+        .remove("newEvaluationResult");
+    assert!(plan_compliance_alert(&c).is_err());
+    let mut c = fixture("compliance-change-to-non-compliant.json");
+    c["detail"]["configRuleName"] = json!("ftr-arc-004");
+    assert!(plan_compliance_alert(&c)
+        .unwrap_err()
+        .to_string()
+        .contains("ftr-arc-003"));
+}
+
+#[test]
+fn an_invalid_event_time_falls_back_to_the_envelope_time() {
+    let mut e = fixture("root-api-call.json");
+    e["detail"]["eventTime"] = json!("yesterday");
+    let p = plan_root_activity(&e, "us-east-1").unwrap().unwrap();
+    assert_eq!(
+        p.alert.occurred_at.unwrap().to_rfc3339(),
+        "2026-11-30T09:15:31+00:00"
+    );
 }

@@ -18,6 +18,10 @@ pub enum ComplianceChangeError {
     Missing(&'static str),
     #[error("compliance change event has an unknown complianceType `{0}`")]
     UnknownCompliance(String),
+    #[error(
+        "compliance change event names rule `{detail}` but its result is for rule `{qualifier}`"
+    )]
+    RuleMismatch { detail: String, qualifier: String },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -103,7 +107,12 @@ impl ComplianceChange {
         let env: Envelope =
             serde_json::from_value(event.clone()).map_err(ComplianceChangeError::Shape)?;
         let d = env.detail;
-        let new_result = d.new_evaluation_result.clone();
+        let new_result = d
+            .new_evaluation_result
+            .clone()
+            .filter(|r| r.is_object())
+            .map(Some)
+            .ok_or(ComplianceChangeError::Missing("detail.newEvaluationResult"))?;
         let qualifier = new_result
             .as_ref()
             .and_then(|r| r.pointer("/evaluationResultIdentifier/evaluationResultQualifier"));
@@ -115,8 +124,30 @@ impl ComplianceChange {
         };
         let rule_name = d
             .config_rule_name
+            .clone()
             .or_else(|| from_qualifier("configRuleName"))
             .ok_or(ComplianceChangeError::Missing("detail.configRuleName"))?;
+        if let (Some(detail), Some(qualifier)) = (
+            d.config_rule_name.as_deref(),
+            from_qualifier("configRuleName"),
+        ) {
+            if detail != qualifier {
+                return Err(ComplianceChangeError::RuleMismatch {
+                    detail: detail.to_string(),
+                    qualifier,
+                });
+            }
+        }
+        if new_result
+            .as_ref()
+            .and_then(|r| r.get("complianceType"))
+            .and_then(Value::as_str)
+            .is_none()
+        {
+            return Err(ComplianceChangeError::Missing(
+                "detail.newEvaluationResult.complianceType",
+            ));
+        }
         let resource_id = d
             .resource_id
             .or_else(|| from_qualifier("resourceId"))
@@ -131,10 +162,16 @@ impl ComplianceChange {
             .and_then(Value::as_str)
             .and_then(parse_time)
             .or_else(|| env.time.as_deref().and_then(parse_time));
+        let account_id = d.aws_account_id.unwrap_or(env.account);
+        if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ComplianceChangeError::Missing(
+                "detail.awsAccountId (12 digits)",
+            ));
+        }
         Ok(ComplianceChange {
             event_id: env.id,
             rule_name,
-            account_id: d.aws_account_id.unwrap_or(env.account),
+            account_id,
             region: d.aws_region.unwrap_or(env.region),
             resource_type,
             resource_id,

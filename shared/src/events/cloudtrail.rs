@@ -12,6 +12,16 @@ pub enum CloudTrailEventError {
     Shape(#[source] serde_json::Error),
     #[error("EventBridge event has no `{0}`")]
     Missing(&'static str),
+    #[error("not an EventBridge event: a JSON object with a `detail` object is expected")]
+    NotAnEvent,
+    #[error("not a CloudTrail record: detail-type is `{0}`")]
+    NotCloudTrail(String),
+    #[error("`{field}` = `{value}` is not a 12-digit AWS account id")]
+    BadAccount { field: &'static str, value: String },
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The EventBridge envelope around a CloudTrail record.
@@ -102,11 +112,40 @@ pub struct SessionContext {
 }
 
 impl CloudTrailEvent {
+    /// Parse and check a CloudTrail-via-EventBridge record: the fields every decision depends on
+    /// must be there; nothing is guessed.
     pub fn parse(event: &Value) -> Result<Self, CloudTrailEventError> {
-        if event.get("detail").is_none_or(|d| !d.is_object()) {
-            return Err(CloudTrailEventError::Missing("detail"));
+        if !event.is_object() || event.get("detail").is_none_or(|d| !d.is_object()) {
+            return Err(CloudTrailEventError::NotAnEvent);
         }
-        serde_json::from_value(event.clone()).map_err(CloudTrailEventError::Shape)
+        let ev: CloudTrailEvent =
+            serde_json::from_value(event.clone()).map_err(CloudTrailEventError::Shape)?;
+        if !ev.detail_type.ends_with("via CloudTrail") {
+            return Err(CloudTrailEventError::NotCloudTrail(ev.detail_type.clone()));
+        }
+        if ev.detail.event_source.trim().is_empty() {
+            return Err(CloudTrailEventError::Missing("detail.eventSource"));
+        }
+        if ev.detail.event_name.trim().is_empty() {
+            return Err(CloudTrailEventError::Missing("detail.eventName"));
+        }
+        if ev
+            .detail
+            .user_identity
+            .identity_type
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+        {
+            return Err(CloudTrailEventError::Missing("detail.userIdentity.type"));
+        }
+        let account = ev.account_id();
+        if !is_account_id(account) {
+            return Err(CloudTrailEventError::BadAccount {
+                field: "account",
+                value: account.to_string(),
+            });
+        }
+        Ok(ev)
     }
 
     /// The id that identifies this record across duplicate deliveries: CloudTrail's `eventID`,
@@ -139,11 +178,12 @@ impl CloudTrailEvent {
 
     /// When it happened: `eventTime`, else the envelope's `time`.
     pub fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        let parse = crate::events::config_rule::parse_time;
         self.detail
             .event_time
             .as_deref()
-            .or(self.time.as_deref())
-            .and_then(crate::events::config_rule::parse_time)
+            .and_then(parse)
+            .or_else(|| self.time.as_deref().and_then(parse))
     }
 }
 

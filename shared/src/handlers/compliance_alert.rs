@@ -42,7 +42,8 @@ pub fn plan_compliance_alert(event: &Value) -> Result<Option<Alert>, HandlerErro
     Ok(Some(Alert {
         control,
         severity: control.severity,
-        what: format!("{} turned NON_COMPLIANT", resource),
+        // Status first: a long resource id is what gets cut from the subject.
+        what: format!("NON_COMPLIANT: {resource}"),
         account_id: change.account_id.clone(),
         region: change.region.clone(),
         occurred_at: change.recorded_at,

@@ -160,20 +160,28 @@ impl AlertDelivery {
         alert: &Alert,
         now: DateTime<Utc>,
     ) -> Result<Delivered, HandlerError> {
+        let mut claimed = false;
         if let Some(ledger) = &self.ledger {
-            if Box::pin(ledger.claim(&alert.dedup_key, now)).await? == Claim::Duplicate {
-                tracing::info!(key = %alert.dedup_key, "duplicate delivery; alert already sent");
-                return Ok(Delivered::Duplicate);
+            match Box::pin(ledger.claim(&alert.dedup_key, now)).await {
+                Ok(Claim::Duplicate) => {
+                    tracing::info!(key = %alert.dedup_key, "duplicate delivery; alert already sent");
+                    return Ok(Delivered::Duplicate);
+                }
+                Ok(Claim::Granted) => claimed = true,
+                // A broken ledger must not swallow the alert: a duplicate beats a lost alert.
+                Err(e) => {
+                    tracing::error!(error = %e, key = %alert.dedup_key, "alert ledger unavailable; sending without de-duplication")
+                }
             }
         }
         let sent = Box::pin(self.send(ctx, finding, alert, now)).await;
         match (&self.ledger, &sent) {
-            (Some(ledger), Ok(_)) => {
+            (Some(ledger), Ok(_)) if claimed => {
                 if let Err(e) = Box::pin(ledger.mark_sent(&alert.dedup_key)).await {
                     tracing::warn!(error = %e, key = %alert.dedup_key, "could not mark alert sent; a late duplicate may alert again");
                 }
             }
-            (Some(ledger), Err(_)) => {
+            (Some(ledger), Err(_)) if claimed => {
                 if let Err(e) = Box::pin(ledger.release(&alert.dedup_key)).await {
                     tracing::warn!(error = %e, key = %alert.dedup_key, "could not release the claim; the retry waits for the lease");
                 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::catalogue::{Control, Severity};
 use crate::error::AwsCallError;
+use crate::evaluation::clean_text;
 use crate::sinks::SinkError;
 
 /// SNS subjects must be under 100 characters.
@@ -94,9 +95,9 @@ impl Alert {
     pub fn body(&self) -> String {
         let mut b = String::new();
         let line = |b: &mut String, k: &str, v: &str| {
-            b.push_str(&format!("{k:<14} {v}\n"));
+            b.push_str(&format!("{:<14} {}\n", clean_text(k), clean_text(v)));
         };
-        b.push_str(&format!("{}\n\n", ascii_line(&self.what)));
+        b.push_str(&format!("{}\n\n", clean_text(&self.what)));
         line(&mut b, "What:", &self.what);
         line(&mut b, "Severity:", self.severity.label());
         if let Some(actor) = &self.actor {
@@ -242,6 +243,23 @@ mod tests {
         let s = alert(&nasty, "us-east-1").subject();
         assert!(s.ends_with(" in 111122223333/us-east-1"), "{s}");
         assert!(s.contains("..."));
+    }
+
+    #[test]
+    fn outside_text_cannot_forge_lines_in_the_body() {
+        let mut a = alert("Root API call", "us-east-1");
+        a.actor = Some(Actor {
+            principal: None,
+            source_ip: None,
+            user_agent: Some("curl\nSeverity:      LOW\nCategory: harmless".into()),
+        });
+        let b = a.body();
+        assert_eq!(
+            b.lines().filter(|l| l.starts_with("Severity:")).count(),
+            1,
+            "{b}"
+        );
+        assert!(!b.lines().any(|l| l.starts_with("Category:")), "{b}");
     }
 
     #[test]

@@ -21,6 +21,24 @@ pub enum Claim {
     Duplicate,
 }
 
+/// Keys longer than this are shortened to a prefix and a hash (DynamoDB keys stop at 2048 bytes).
+const MAX_KEY_BYTES: usize = 512;
+
+/// The stored form of a dedup key: itself, or a prefix plus its 64-bit FNV-1a hash when long.
+pub fn ledger_key(key: &str) -> String {
+    if key.len() <= MAX_KEY_BYTES {
+        return key.to_string();
+    }
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut cut = 256;
+    while !key.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}#{hash:016x}", &key[..cut])
+}
+
 pub struct AlertLedger {
     client: aws_sdk_dynamodb::Client,
     table: String,
@@ -47,7 +65,7 @@ impl AlertLedger {
             .client
             .put_item()
             .table_name(&self.table)
-            .item("pk", AttributeValue::S(key.to_string()))
+            .item("pk", AttributeValue::S(ledger_key(key)))
             .item("state", AttributeValue::S("pending".into()))
             .item(
                 "lease_until",
@@ -83,7 +101,7 @@ impl AlertLedger {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(key.to_string()))
+            .key("pk", AttributeValue::S(ledger_key(key)))
             .update_expression("SET #s = :sent")
             .expression_attribute_names("#s", "state")
             .expression_attribute_values(":sent", AttributeValue::S("sent".into()))
@@ -98,7 +116,7 @@ impl AlertLedger {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(key.to_string()))
+            .key("pk", AttributeValue::S(ledger_key(key)))
             .condition_expression("#s = :pending")
             .expression_attribute_names("#s", "state")
             .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
@@ -106,5 +124,20 @@ impl AlertLedger {
             .await
             .map_err(|e| AwsCallError::from_sdk("dynamodb:DeleteItem", e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ledger_key;
+
+    #[test]
+    fn long_keys_are_shortened_stably_and_distinctly() {
+        let a = format!("root-activity#111122223333#{}", "a".repeat(3000));
+        let b = format!("root-activity#111122223333#{}b", "a".repeat(2999));
+        assert!(ledger_key(&a).len() < 300);
+        assert_eq!(ledger_key(&a), ledger_key(&a));
+        assert_ne!(ledger_key(&a), ledger_key(&b));
+        assert_eq!(ledger_key("short"), "short");
     }
 }

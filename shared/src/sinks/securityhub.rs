@@ -12,7 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::catalogue::{Control, Severity};
 use crate::error::AwsCallError;
-use crate::evaluation::{truncate_chars, Compliance, Evaluation, Lifecycle};
+use crate::evaluation::{clean_text, truncate_chars, Compliance, Evaluation, Lifecycle};
 use crate::sinks::SinkError;
 
 pub const MAX_FINDINGS_PER_CALL: usize = 100;
@@ -214,8 +214,11 @@ impl FindingSpec {
                     .label(severity_label(self.severity))
                     .build(),
             )
-            .title(truncate_chars(&self.title, MAX_TITLE))
-            .description(truncate_chars(&self.description, MAX_DESCRIPTION))
+            .title(truncate_chars(&clean_text(&self.title), MAX_TITLE))
+            .description(truncate_chars(
+                &clean_text(&self.description),
+                MAX_DESCRIPTION,
+            ))
             .remediation(
                 Remediation::builder()
                     .recommendation(
