@@ -12,7 +12,7 @@ use ftr_shared::catalogue::{control, Control, CONTROLS};
 use ftr_shared::collect::root_account::{collect_root_facts, ReportWait};
 use ftr_shared::collect::s3_buckets::S3Clients;
 use ftr_shared::evaluate::s3_buckets::S3Params;
-use ftr_shared::evaluation::Evaluation;
+use ftr_shared::evaluation::{clean_text, Evaluation};
 use ftr_shared::events::config_rule::{ResultToken, RuleParameters};
 use ftr_shared::handlers::compliance_alert::plan_compliance_alert;
 use ftr_shared::handlers::root_account_rules::{evaluate_root_control, root_params, ROOT_CONTROLS};
@@ -25,6 +25,18 @@ use ftr_shared::sinks::alerts::{Alert, AlertSink};
 use ftr_shared::sinks::config::ConfigSink;
 use ftr_shared::sinks::ledger::AlertLedger;
 use ftr_shared::sinks::securityhub::{FindingContext, FindingSpec, SecurityHubSink};
+
+/// `println!` that ends quietly when the reader went away (`ftr controls | head`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
 
 #[derive(Parser)]
 #[command(
@@ -67,8 +79,8 @@ struct ScanArgs {
     /// A Config result token (or TESTMODE) to post evaluations with PutEvaluations.
     #[arg(long, requires = "publish")]
     result_token: Option<String>,
-    /// ARC-001 window in days.
-    #[arg(long, default_value_t = 30)]
+    /// ARC-001 window in days (1 to 3650).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
     root_use_window_days: u32,
     /// ARC-003: require a hardware MFA or FIDO key for root.
     #[arg(long)]
@@ -117,12 +129,29 @@ async fn main() -> ExitCode {
             publish,
         } => event(&file, format, publish).await,
         Command::Controls => {
+            let evaluated: Vec<&str> = ROOT_CONTROLS
+                .iter()
+                .chain(S3_CONTROLS.iter())
+                .copied()
+                .collect();
+            outln!(
+                "{:<10} {:<12} {:<9} {:<10} TITLE",
+                "CONTROL",
+                "MODE",
+                "SEVERITY",
+                "EVALUATED"
+            );
             for c in &CONTROLS {
-                println!(
-                    "{:<10} {:<12} {:<9} {}",
+                outln!(
+                    "{:<10} {:<12} {:<9} {:<10} {}",
                     c.id,
                     format!("{:?}", c.mode).to_lowercase(),
                     c.severity.label(),
+                    if evaluated.contains(&c.id) {
+                        "yes"
+                    } else {
+                        "not yet"
+                    },
                     c.title
                 );
             }
@@ -144,6 +173,24 @@ async fn main() -> ExitCode {
 
 fn settings() -> Result<Settings, CliError> {
     Settings::from_env().map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// The AWS SDK configuration, with the mistakes a user can make named plainly.
+async fn aws(settings: &Settings) -> Result<aws_config::SdkConfig, CliError> {
+    if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(CliError::Usage(format!(
+                "AWS_ENDPOINT_URL `{url}` is not an http(s) URL"
+            )));
+        }
+    }
+    let sdk = load_sdk_config(settings.aws_max_attempts).await;
+    if sdk.region().is_none() {
+        return Err(CliError::Usage(
+            "no AWS region configured: set AWS_REGION (or a profile region)".into(),
+        ));
+    }
+    Ok(sdk)
 }
 
 /// One row of scan output.
@@ -191,6 +238,15 @@ async fn scan(args: ScanArgs) -> Result<ExitCode, CliError> {
                 CliError::Usage(format!("--as-of `{s}` is not an RFC 3339 instant: {e}"))
             })?,
     };
+    let earliest = DateTime::parse_from_rfc3339("2006-01-01T00:00:00Z")
+        .expect("constant")
+        .with_timezone(&Utc);
+    if now < earliest || now > Utc::now() + chrono::Duration::days(1) {
+        return Err(CliError::Usage(format!(
+            "--as-of {} is outside 2006-01-01 .. tomorrow",
+            now.to_rfc3339()
+        )));
+    }
     let mut selected: Vec<&'static Control> = Vec::new();
     let evaluated: Vec<&str> = ROOT_CONTROLS
         .iter()
@@ -215,10 +271,13 @@ async fn scan(args: ScanArgs) -> Result<ExitCode, CliError> {
             selected.push(c);
         }
     }
-    if root_use_window_days == 0 || root_use_window_days > 3650 {
+    if !controls.is_empty() && controls.iter().all(|c| c.trim().is_empty()) {
         return Err(CliError::Usage(
-            "--root-use-window-days must be 1..=3650".into(),
+            "--controls names no control (see `ftr controls`)".into(),
         ));
+    }
+    if result_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(CliError::Usage("--result-token is empty".into()));
     }
     let params = root_params(&RuleParameters::from_map(
         [
@@ -236,7 +295,7 @@ async fn scan(args: ScanArgs) -> Result<ExitCode, CliError> {
     ))
     .map_err(|e| CliError::Usage(e.to_string()))?;
     let settings = settings()?;
-    let sdk = load_sdk_config(settings.aws_max_attempts).await;
+    let sdk = aws(&settings).await?;
     let account = caller_account(&sdk).await.map_err(|e| {
         CliError::Failed(format!(
             "cannot tell which account these credentials belong to: {e}"
@@ -354,19 +413,21 @@ fn print_rows(rows: &[Row], format: ScanFormat) {
     match format {
         ScanFormat::Json => {
             for r in rows {
-                println!(
+                outln!(
                     "{}",
                     json!({"control": r.control.id, "status": r.status, "resource_type": r.resource_type, "resource_id": r.resource_id, "annotation": r.annotation})
                 );
             }
         }
         ScanFormat::Table => {
-            println!(
+            outln!(
                 "{:<9} {:<15} {:<30} ANNOTATION",
-                "CONTROL", "STATUS", "RESOURCE"
+                "CONTROL",
+                "STATUS",
+                "RESOURCE"
             );
             for r in rows {
-                println!(
+                outln!(
                     "{:<9} {:<15} {:<30} {}",
                     r.control.id,
                     r.status,
@@ -376,9 +437,9 @@ fn print_rows(rows: &[Row], format: ScanFormat) {
             }
         }
         ScanFormat::Markdown => {
-            println!("| Control | Title | Status | Resource | Why |\n|---|---|---|---|---|");
+            outln!("| Control | Title | Status | Resource | Why |\n|---|---|---|---|---|");
             for r in rows {
-                println!(
+                outln!(
                     "| {} | {} | {} | `{}` `{}` | {} |",
                     r.control.id,
                     r.control.title,
@@ -390,10 +451,10 @@ fn print_rows(rows: &[Row], format: ScanFormat) {
             }
         }
         ScanFormat::Csv => {
-            println!("control,status,resource_type,resource_id,annotation");
+            outln!("control,status,resource_type,resource_id,annotation");
             for r in rows {
                 let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-                println!(
+                outln!(
                     "{},{},{},{},{}",
                     r.control.id,
                     r.status,
@@ -407,24 +468,46 @@ fn print_rows(rows: &[Row], format: ScanFormat) {
 }
 
 async fn event(file: &str, format: EventFormat, publish: bool) -> Result<ExitCode, CliError> {
-    let text = if file == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
-        s
+    // EventBridge events are at most 256 KB; anything over 1 MiB is not one.
+    const MAX_EVENT_BYTES: u64 = 1024 * 1024;
+    let reader: Box<dyn Read> = if file == "-" {
+        Box::new(std::io::stdin())
     } else {
-        std::fs::read_to_string(file)
-            .map_err(|e| CliError::Usage(format!("cannot read {file}: {e}")))?
+        Box::new(
+            std::fs::File::open(file)
+                .map_err(|e| CliError::Usage(format!("cannot read {file}: {e}")))?,
+        )
     };
-    let event: Value = serde_json::from_str(&text)
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_EVENT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::Usage(format!("cannot read {file}: {e}")))?;
+    if bytes.len() as u64 > MAX_EVENT_BYTES {
+        return Err(CliError::Usage(format!(
+            "{file} is over 1 MiB: not an EventBridge event"
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::Usage(format!("{file} is not UTF-8 text")))?;
+    let event: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
         .map_err(|e| CliError::Usage(format!("{file} is not JSON: {e}")))?;
+    if event.get("invokingEvent").is_some() {
+        return Err(CliError::Usage(format!(
+            "{file} is an AWS Config rule invocation; `ftr event` replays EventBridge events (rules run with `ftr scan`)"
+        )));
+    }
     let detail_type = event
         .get("detail-type")
         .and_then(Value::as_str)
         .unwrap_or_default();
     let settings = settings()?;
-    let sdk = load_sdk_config(settings.aws_max_attempts).await;
+    if publish && settings.alert_topic_arn.is_none() {
+        return Err(CliError::Usage(
+            "--publish needs FTR_ALERT_TOPIC_ARN to be set".into(),
+        ));
+    }
+    let sdk = aws(&settings).await?;
     let region = sdk
         .region()
         .map(|r| r.to_string())
@@ -499,23 +582,26 @@ fn print_event_outputs(finding: Option<&FindingSpec>, alert: Option<&Alert>, for
     if let Some(f) = finding {
         let status = format!("{:?}", f.compliance).to_uppercase();
         match format {
-            EventFormat::Json => println!(
+            EventFormat::Json => outln!(
                 "{}",
                 json!({"kind": "finding", "control": f.control.id, "status": status, "resource_type": f.resource_type, "resource_id": f.resource_id, "id": f.id})
             ),
-            EventFormat::Table => println!(
+            EventFormat::Table => outln!(
                 "finding  {:<9} {:<7} {} ({})",
-                f.control.id, status, f.resource_id, f.title
+                f.control.id,
+                status,
+                clean_text(&f.resource_id),
+                clean_text(&f.title)
             ),
         }
     }
     if let Some(a) = alert {
         match format {
-            EventFormat::Json => println!(
+            EventFormat::Json => outln!(
                 "{}",
                 json!({"kind": "alert", "control": a.control.id, "severity": a.severity.label(), "subject": a.subject()})
             ),
-            EventFormat::Table => println!(
+            EventFormat::Table => outln!(
                 "alert    {:<9} {:<8} {}",
                 a.control.id,
                 a.severity.label(),
@@ -532,7 +618,7 @@ fn publishing_delivery(
 ) -> Result<AlertDelivery, CliError> {
     let topic = settings
         .require_topic()
-        .map_err(|e| CliError::Usage(format!("--publish needs {e}")))?;
+        .map_err(|_| CliError::Usage("--publish needs FTR_ALERT_TOPIC_ARN to be set".into()))?;
     Ok(AlertDelivery {
         securityhub: settings
             .security_hub

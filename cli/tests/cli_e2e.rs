@@ -106,13 +106,79 @@ fn bad_input_is_a_clear_error_with_a_non_zero_exit() {
             "cannot read /no/such/file.json",
         ),
         (&["event", "Cargo.toml"], "is not JSON"),
+        (&["scan", "--controls", ""], "names no control"),
+        (&["scan", "--controls", ",,,"], "names no control"),
+        (
+            &["scan", "--publish", "--result-token", ""],
+            "--result-token is empty",
+        ),
+        (
+            &["scan", "--as-of", "1900-01-01T00:00:00Z"],
+            "outside 2006-01-01",
+        ),
+        (
+            &["scan", "--root-use-window-days", "0"],
+            "0 is not in 1..=3650",
+        ),
+        (
+            &["event", "fixtures/config/periodic-ftr-arc-003.json"],
+            "AWS Config rule invocation",
+        ),
+        (
+            &["event", "fixtures/events/root-api-call.json", "--publish"],
+            "--publish needs FTR_ALERT_TOPIC_ARN to be set",
+        ),
     ];
     for (args, needle) in cases {
-        let out = ftr(None, args, &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")]);
+        let out = ftr(
+            None,
+            args,
+            &[
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+                ("AWS_REGION", "us-east-1"),
+            ],
+        );
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} printed before failing");
     }
+    let bad_url = ftr(
+        None,
+        &["scan"],
+        &[
+            ("AWS_ENDPOINT_URL", "not-a-url"),
+            ("AWS_REGION", "us-east-1"),
+        ],
+    );
+    assert_eq!(bad_url.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_url.stderr).contains("not an http(s) URL"));
+    let no_region = ftr(
+        None,
+        &["scan"],
+        &[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_CONFIG_FILE", "/nonexistent"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ],
+    );
+    assert_eq!(
+        no_region.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&no_region.stderr)
+    );
+    assert!(String::from_utf8_lossy(&no_region.stderr).contains("no AWS region configured"));
+    let big = std::env::temp_dir().join(format!("ftr-big-event-{}.json", std::process::id()));
+    std::fs::write(
+        &big,
+        format!("{{\"pad\":\"{}\"}}", "x".repeat(2 * 1024 * 1024)),
+    )
+    .unwrap();
+    let out = ftr(None, &["event", big.to_str().unwrap()], &[]);
+    let _ = std::fs::remove_file(&big);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("over 1 MiB"));
 }
 
 #[tokio::test]

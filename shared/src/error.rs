@@ -50,8 +50,13 @@ impl AwsCallError {
         let status = err.raw_response().map(|r| r.status().as_u16());
         let (code, message, retryable) = match &err {
             SdkError::TimeoutError(_) => (None, "timed out".to_string(), true),
-            SdkError::DispatchFailure(e) => {
-                (None, format!("could not send the request: {e:?}"), true)
+            SdkError::DispatchFailure(df) => {
+                let why = match df.as_connector_error() {
+                    Some(ce) if ce.is_timeout() => "timed out connecting".to_string(),
+                    Some(ce) => root_cause(ce),
+                    None => root_cause(&err),
+                };
+                (None, format!("could not send the request: {why}"), true)
             }
             SdkError::ConstructionFailure(_) => (None, format!("{}", DisplayChain(&err)), false),
             SdkError::ResponseError(_) => (None, format!("{}", DisplayChain(&err)), true),
@@ -97,6 +102,15 @@ impl AwsCallError {
             )
         )
     }
+}
+
+/// The innermost error's message (e.g. "Connection refused (os error 111)").
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last: &(dyn std::error::Error + 'static) = err;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
 }
 
 /// Display an error with its sources.
