@@ -102,15 +102,31 @@ pub struct S3Rules {
 
 impl S3Rules {
     pub fn new(sdk: &aws_config::SdkConfig, settings: &crate::settings::Settings) -> Self {
-        let config_client = aws_sdk_config::Client::new(sdk);
+        Self::from_clients(
+            sdk,
+            settings,
+            S3Clients::new(sdk),
+            aws_sdk_config::Client::new(sdk),
+            aws_sdk_securityhub::Client::new(sdk),
+        )
+    }
+
+    /// With given clients (e.g. carrying interceptors that count calls).
+    pub fn from_clients(
+        sdk: &aws_config::SdkConfig,
+        settings: &crate::settings::Settings,
+        s3: S3Clients,
+        config_client: aws_sdk_config::Client,
+        securityhub: aws_sdk_securityhub::Client,
+    ) -> Self {
         S3Rules {
             sdk: sdk.clone(),
-            s3: S3Clients::new(sdk),
+            s3,
             config: ConfigSink::new(config_client.clone()),
             config_client,
             securityhub: settings
                 .security_hub
-                .then(|| SecurityHubSink::new(aws_sdk_securityhub::Client::new(sdk))),
+                .then(|| SecurityHubSink::new(securityhub)),
             region: sdk
                 .region()
                 .map(|r| r.to_string())

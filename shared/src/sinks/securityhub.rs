@@ -253,13 +253,32 @@ pub struct ImportSummary {
     pub calls: usize,
 }
 
+/// Security Hub's BatchImportFindings allows 10 requests per second (burst 30): pace below it.
+const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
 pub struct SecurityHubSink {
     client: aws_sdk_securityhub::Client,
+    last_call: tokio::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 impl SecurityHubSink {
     pub fn new(client: aws_sdk_securityhub::Client) -> Self {
-        SecurityHubSink { client }
+        SecurityHubSink {
+            client,
+            last_call: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Wait until a call keeps the rate under 10 per second.
+    async fn pace(&self) {
+        let mut last = self.last_call.lock().await;
+        if let Some(t) = *last {
+            let next = t + MIN_INTERVAL;
+            if next > tokio::time::Instant::now() {
+                tokio::time::sleep_until(next).await;
+            }
+        }
+        *last = Some(tokio::time::Instant::now());
     }
 
     /// Import findings in chunks of ≤ 100; findings Security Hub rejects are retried, then
@@ -280,6 +299,7 @@ impl SecurityHubSink {
             let mut attempt = 0;
             loop {
                 summary.calls += 1;
+                self.pace().await;
                 let out = self
                     .client
                     .batch_import_findings()
