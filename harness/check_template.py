@@ -108,7 +108,8 @@ def main():
     check(any(s["Properties"]["Protocol"] == "email" for s in by_type("AWS::SNS::Subscription")), "e-mail subscription")
 
     rules = {r["Properties"]["ConfigRuleName"]: r["Properties"] for r in by_type("AWS::Config::ConfigRule")}
-    for rule in ["ftr-arc-001", "ftr-arc-003", "ftr-arc-004"]:
+    for rule in ["ftr-arc-001", "ftr-arc-003", "ftr-arc-004", "ftr-s3-001", "ftr-s3-002", "ftr-s3-003",
+                 "ftr-sdat-002", "ftr-sdat-003", "ftr-sdat-004"]:
         check(rule in rules, f"Config rule {rule}")
         if rule in rules:
             check(rules[rule]["InputParameters"]["ControlId"].lower() == rule[4:], f"{rule}: ControlId parameter")

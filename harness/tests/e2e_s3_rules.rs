@@ -181,3 +181,70 @@ async fn change_triggered_run_judges_the_changed_bucket() {
         .unwrap()
         .ends_with("ftr-s3-001/AWS::S3::Bucket/public-site"));
 }
+
+/// S3-003: the monitor checks itself — rule enabled, topic with a confirmed subscription.
+#[tokio::test]
+async fn s3_003_checks_the_exposure_rule_and_the_alert_topic() {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    enable_security_hub(&sdk).await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    events
+        .put_rule()
+        .name("ftr-bucket-exposure")
+        .event_pattern(r#"{"source":["aws.s3"]}"#)
+        .send()
+        .await
+        .unwrap();
+    let sns = aws_sdk_sns::Client::new(&sdk);
+    let lonely = sns
+        .create_topic()
+        .name("ftr-alerts-nobody")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let inbox = ftr_harness::alert_inbox(&sdk, "ftr-alerts").await;
+    let verdict = |topic: String| {
+        let sdk = sdk.clone();
+        async move {
+            let settings = Settings::from_lookup(|k| match k {
+                "FTR_EXPOSURE_RULE_NAME" => Some("ftr-bucket-exposure".into()),
+                "FTR_ALERT_TOPIC_ARN" => Some(topic.clone()),
+                _ => None,
+            })
+            .unwrap();
+            let s = S3Rules::new(&sdk, &settings)
+                .handle(&periodic("S3-003"), Utc::now())
+                .await
+                .unwrap();
+            (s.compliant, s.non_compliant)
+        }
+    };
+    assert_eq!(
+        verdict(inbox.topic_arn.clone()).await,
+        (1, 0),
+        "enabled rule, confirmed SQS subscription"
+    );
+    assert_eq!(verdict(lonely).await, (0, 1), "nobody subscribed");
+    events
+        .disable_rule()
+        .name("ftr-bucket-exposure")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        verdict(inbox.topic_arn.clone()).await,
+        (0, 1),
+        "rule disabled"
+    );
+    let unset = S3Rules::new(&sdk, &Settings::from_lookup(|_| None).unwrap())
+        .handle(&periodic("S3-003"), Utc::now())
+        .await
+        .unwrap_err();
+    assert!(
+        unset.to_string().contains("FTR_EXPOSURE_RULE_NAME"),
+        "{unset}"
+    );
+}

@@ -30,6 +30,8 @@ pub struct Settings {
     pub credential_report_wait: Duration,
     /// `FTR_S3_CONCURRENCY` (16): buckets read at once by the S3 rules.
     pub s3_concurrency: usize,
+    /// `FTR_EXPOSURE_RULE_NAME`: the EventBridge rule of the bucket-exposure alerts (S3-003).
+    pub exposure_rule_name: Option<String>,
 }
 
 impl Settings {
@@ -92,6 +94,7 @@ impl Settings {
                 1..=840,
             )?),
             s3_concurrency: number("FTR_S3_CONCURRENCY", 16, 1..=256)? as usize,
+            exposure_rule_name: text("FTR_EXPOSURE_RULE_NAME"),
         })
     }
 

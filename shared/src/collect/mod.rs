@@ -1,6 +1,7 @@
 //! Fact collectors: async readers over the AWS SDK clients they are given.
 
 pub mod config_items;
+pub mod monitoring;
 pub mod root_account;
 pub mod s3_buckets;
 

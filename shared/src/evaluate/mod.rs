@@ -5,3 +5,4 @@ pub mod root_account;
 pub mod root_activity;
 pub mod s3_buckets;
 pub mod s3_exposure;
+pub mod s3_monitoring;

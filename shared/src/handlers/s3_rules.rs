@@ -20,8 +20,10 @@ use crate::handlers::{findings_for, resolve_subject, HandlerError, Subject};
 use crate::sinks::config::{ConfigSink, MAX_EVALUATIONS_PER_CALL};
 use crate::sinks::securityhub::{FindingContext, SecurityHubSink};
 
-/// The controls this function serves.
+/// The per-bucket controls this function serves.
 pub const S3_CONTROLS: [&str; 5] = ["S3-001", "S3-002", "SDAT-002", "SDAT-003", "SDAT-004"];
+/// The account-level self-check it serves too.
+pub const S3_SELF_CHECK: &str = "S3-003";
 
 /// Typed rule parameters: `RequireKms` (false), `SensitiveTagKey` (`ftr:sensitive`).
 pub fn s3_params(p: &RuleParameters) -> Result<S3Params, ConfigEventError> {
@@ -97,6 +99,8 @@ pub struct S3Rules {
     pub region: String,
     /// Buckets read at once.
     pub concurrency: usize,
+    /// S3-003: the exposure alert rule and the alert topic, from settings.
+    pub monitor: Option<(String, String)>,
     regional: Mutex<HashMap<String, aws_sdk_s3::Client>>,
 }
 
@@ -132,6 +136,10 @@ impl S3Rules {
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| "us-east-1".into()),
             concurrency: settings.s3_concurrency,
+            monitor: settings
+                .exposure_rule_name
+                .clone()
+                .zip(settings.alert_topic_arn.clone()),
             regional: Mutex::new(HashMap::new()),
         }
     }
@@ -251,6 +259,31 @@ impl S3Rules {
         Ok(())
     }
 
+    /// S3-003: the exposure alert rule is enabled and its topic has a confirmed subscription.
+    pub async fn self_check(
+        &self,
+        account: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Evaluation, HandlerError> {
+        let (rule, topic) =
+            self.monitor
+                .as_ref()
+                .ok_or(crate::settings::SettingsError::Missing(
+                    "FTR_EXPOSURE_RULE_NAME and FTR_ALERT_TOPIC_ARN",
+                ))?;
+        let facts = Box::pin(crate::collect::monitoring::monitoring_facts(
+            &aws_sdk_eventbridge::Client::new(&self.sdk),
+            &aws_sdk_sns::Client::new(&self.sdk),
+            account,
+            rule,
+            topic,
+        ))
+        .await?;
+        Ok(crate::evaluate::s3_monitoring::exposure_alerting_in_place(
+            &facts, now,
+        ))
+    }
+
     /// A Config rule invocation.
     pub async fn handle(
         &self,
@@ -258,9 +291,20 @@ impl S3Rules {
         now: DateTime<Utc>,
     ) -> Result<ScanSummary, HandlerError> {
         let inv = RuleInvocation::parse(event)?;
-        let control = inv.control_among(&S3_CONTROLS)?;
+        let mut served = S3_CONTROLS.to_vec();
+        served.push(S3_SELF_CHECK);
+        let control = inv.control_among(&served)?;
         let params = s3_params(&inv.parameters)?;
         let token = inv.result_token.clone();
+        if control.id == S3_SELF_CHECK {
+            let mut e = Box::pin(self.self_check(&inv.account_id, now)).await?;
+            e.ordering_timestamp = inv.notification_time;
+            let mut summary = ScanSummary::default();
+            summary.count(&e);
+            let ctx = FindingContext::new(&inv.account_id, &self.region);
+            Box::pin(self.flush(&ctx, Some(&token), &mut vec![e], &mut summary, true)).await?;
+            return Ok(summary);
+        }
         match Box::pin(resolve_subject(&inv, &self.config_client)).await? {
             Subject::Gone { resource, at } => {
                 let e = Evaluation::deleted(control, resource, at);
