@@ -154,6 +154,7 @@ def main():
         (exposure, "s3-delete-bucket-policy.json", True),
         (exposure, "root-assumed-root-session.json", True),
         (exposure, "root-api-call.json", False),
+        (exposure, "s3-delete-account-public-access-block.json", True),
     ]
     for pattern, name, expected in expectations:
         check(matches(pattern, fixture(name)) == expected, f"pattern vs {name}: expected match={expected}")

@@ -8,6 +8,9 @@ Workarounds:
   `POST /_ftr/root-user` (JSON: account_id, mfa_enabled, access_keys, password_present,
   password_last_used, access_key_1_active, access_key_1_last_used, ...). Unset accounts get a
   fresh account's root: password, no MFA, no keys, never used.
+- S3 ListBuckets: moto cuts the list at MaxBuckets without returning a ContinuationToken, so a
+  paginating client silently sees only the first page. This server ignores MaxBuckets (every bucket
+  in one page), which a paginating client reads correctly.
 - `POST /moto-api/reset` also forgets the root-user state.
 
 Usage: python ftr_moto_server.py --port PORT [--host 127.0.0.1]
@@ -100,6 +103,18 @@ def _summary_map(self):
 
 
 iam_models.AccountSummary.summary_map = property(_summary_map)
+
+
+from moto.s3 import models as s3_models
+
+_original_list_buckets = s3_models.S3Backend.list_buckets
+
+
+def _list_buckets(self, prefix, bucket_region, max_buckets):
+    return _original_list_buckets(self, prefix, bucket_region, None)
+
+
+s3_models.S3Backend.list_buckets = _list_buckets
 
 
 class _Harness:

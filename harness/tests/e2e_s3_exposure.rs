@@ -188,3 +188,68 @@ async fn account_block_public_access_neutralises_a_public_policy() {
     );
     assert!(out.alert.is_none());
 }
+
+#[tokio::test]
+async fn removing_account_block_public_access_is_a_high_alert() {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    enable_security_hub(&sdk).await;
+    let inbox = alert_inbox(&sdk, "ftr-alerts").await;
+    let s3 = S3Clients::new(&sdk);
+    let delivery = AlertDelivery {
+        securityhub: Some(SecurityHubSink::new(aws_sdk_securityhub::Client::new(&sdk))),
+        alerts: Some(AlertSink::new(
+            aws_sdk_sns::Client::new(&sdk),
+            &inbox.topic_arn,
+        )),
+        ledger: None,
+    };
+    // No account-level configuration at all (it was deleted).
+    let event = in_emulated_account(fixture("events/s3-delete-account-public-access-block.json"));
+    let out = handle_s3_exposure_event(&event, "us-east-1", &s3, &delivery, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.evaluation.control.id, "S3-002");
+    assert_eq!(out.evaluation.compliance, Compliance::NonCompliant);
+    assert_eq!(
+        out.evaluation.resource.resource_type,
+        "AWS::S3::AccountPublicAccessBlock"
+    );
+    let alerts = inbox.drain(&sdk).await;
+    assert_eq!(alerts.len(), 1);
+    assert!(
+        alerts[0]
+            .subject
+            .starts_with("[FTR S3-002][HIGH] Account Block Public Access weakened"),
+        "{}",
+        alerts[0].subject
+    );
+    // Put back on: the same finding passes, no alert.
+    s3.s3control
+        .put_public_access_block()
+        .account_id(ACCOUNT_ID)
+        .public_access_block_configuration(
+            aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = handle_s3_exposure_event(&event, "us-east-1", &s3, &delivery, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.evaluation.compliance, Compliance::Compliant);
+    assert!(inbox.drain(&sdk).await.is_empty());
+    let findings = ftr_findings(&sdk).await;
+    assert_eq!(findings.len(), 1);
+    assert_eq!(
+        findings[0].compliance().and_then(|c| c.status()),
+        Some(&ComplianceStatus::Passed)
+    );
+}

@@ -29,6 +29,12 @@ pub const EXPOSURE_EVENTS: &[&str] = &[
     "DeleteBucketOwnershipControls",
 ];
 
+/// Account-level Block Public Access changes (S3 Control, logged with source s3).
+pub const ACCOUNT_EXPOSURE_EVENTS: &[&str] = &[
+    "PutAccountPublicAccessBlock",
+    "DeleteAccountPublicAccessBlock",
+];
+
 /// What one event led to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExposureOutcome {
@@ -60,13 +66,21 @@ pub async fn handle_s3_exposure_event(
 ) -> Result<Option<ExposureOutcome>, HandlerError> {
     let ev = CloudTrailEvent::parse(event)?;
     let d = &ev.detail;
-    if d.event_source != "s3.amazonaws.com" || !EXPOSURE_EVENTS.contains(&d.event_name.as_str()) {
+    let account_level = ACCOUNT_EXPOSURE_EVENTS.contains(&d.event_name.as_str());
+    if d.event_source != "s3.amazonaws.com"
+        || !(account_level || EXPOSURE_EVENTS.contains(&d.event_name.as_str()))
+    {
         tracing::info!(event_name = %d.event_name, "not an exposure change; no action");
         return Ok(None);
     }
     if d.error_code.as_deref().is_some_and(|c| !c.is_empty()) {
         tracing::info!(event_name = %d.event_name, error = ?d.error_code, "the call failed; nothing changed");
         return Ok(None);
+    }
+    if account_level {
+        return Box::pin(account_protection_changed(&ev, region, s3, delivery, now))
+            .await
+            .map(Some);
     }
     let Some(bucket) = d
         .request_parameters
@@ -184,4 +198,81 @@ pub async fn handle_s3_exposure_event(
         finding,
         alert: Some((alert, delivered)),
     }))
+}
+
+/// The account's Block Public Access was changed: re-read it; anything short of all four on is a
+/// HIGH alert (every bucket's exposure is then re-judged by the ftr-s3-001 rule, which Config
+/// triggers on the same change).
+async fn account_protection_changed(
+    ev: &CloudTrailEvent,
+    region: &str,
+    s3: &S3Clients,
+    delivery: &AlertDelivery,
+    now: DateTime<Utc>,
+) -> Result<ExposureOutcome, HandlerError> {
+    use crate::evaluate::s3_exposure::AccountBpa;
+    let d = &ev.detail;
+    let account = ev.account_id().to_string();
+    let ctx = FindingContext::new(&account, region);
+    let settings = Box::pin(account_bpa(&s3.s3control, &account)).await?;
+    let c = crate::catalogue::control("S3-002").expect("S3-002");
+    let resource = Resource::new("AWS::S3::AccountPublicAccessBlock", &account);
+    let (compliance, annotation) = match &settings {
+        AccountBpa::Known(Some(b)) if b.all_on() => {
+            (Compliance::Compliant, "Account-level Block Public Access has all four settings on.".to_string())
+        }
+        AccountBpa::Known(Some(b)) => (
+            Compliance::NonCompliant,
+            format!(
+                "Account-level Block Public Access is partly off (BlockPublicAcls={}, IgnorePublicAcls={}, BlockPublicPolicy={}, RestrictPublicBuckets={}).",
+                b.block_public_acls, b.ignore_public_acls, b.block_public_policy, b.restrict_public_buckets
+            ),
+        ),
+        AccountBpa::Known(None) => (Compliance::NonCompliant, "Account-level Block Public Access was removed: every setting is off.".to_string()),
+        AccountBpa::Unknown(why) => (Compliance::NonCompliant, format!("Account-level Block Public Access could not be read ({why}) after a change.")),
+    };
+    let evaluation = Evaluation::new(c, resource, compliance, annotation, now);
+    let finding = finding_for_evaluation(&evaluation, &ctx);
+    if compliance != Compliance::NonCompliant {
+        if let Some(hub) = &delivery.securityhub {
+            Box::pin(hub.import(&ctx, std::slice::from_ref(&finding), now)).await?;
+        }
+        return Ok(ExposureOutcome {
+            bucket: format!("account {account}"),
+            evaluation,
+            finding,
+            alert: None,
+        });
+    }
+    let alert = Alert {
+        control: c,
+        severity: Severity::High,
+        what: "Account Block Public Access weakened".to_string(),
+        account_id: account.clone(),
+        region: ev.region().to_string(),
+        occurred_at: ev.occurred_at(),
+        actor: Some(Actor {
+            principal: d.user_identity.arn.clone().or_else(|| d.user_identity.principal_id.clone()),
+            source_ip: d.source_ip_address.clone(),
+            user_agent: d.user_agent.clone(),
+        }),
+        resource: format!("account {account} (S3 Block Public Access)"),
+        details: vec![
+            ("Change".to_string(), format!("{} (event {})", d.event_name, ev.dedup_id())),
+            ("State now".to_string(), evaluation.annotation.clone()),
+            (
+                "How to undo".to_string(),
+                "Turn all four Block Public Access settings back on for the account (S3 console, Block Public Access settings for this account).".to_string(),
+            ),
+        ],
+        dedup_key: format!("s3-account-bpa#{account}#{}", ev.dedup_id()),
+        finding_id: Some(finding.id.clone()),
+    };
+    let delivered = Box::pin(delivery.deliver(&ctx, Some(&finding), &alert, now)).await?;
+    Ok(ExposureOutcome {
+        bucket: format!("account {account}"),
+        evaluation,
+        finding,
+        alert: Some((alert, delivered)),
+    })
 }
