@@ -117,81 +117,40 @@ pub enum Depth {
     Full,
 }
 
-/// Read one bucket's facts (calls made concurrently).
-pub async fn bucket_facts(
+/// One S3 read per function: what it returns when the thing is not configured is spelled out.
+async fn read_policy(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    account: AccountBpa,
-    depth: Depth,
-) -> Result<BucketFacts, CollectError> {
-    let policy = async {
-        optional(
-            s3.get_bucket_policy()
-                .bucket(bucket)
-                .send()
-                .await
-                .map_err(|e| AwsCallError::from_sdk("s3:GetBucketPolicy", e)),
-            &["NoSuchBucketPolicy"],
-        )
-    };
-    let acl = async {
-        optional(
-            s3.get_bucket_acl()
-                .bucket(bucket)
-                .send()
-                .await
-                .map_err(|e| AwsCallError::from_sdk("s3:GetBucketAcl", e)),
-            &[],
-        )
-    };
-    let bpa = async {
-        optional(
-            s3.get_public_access_block()
-                .bucket(bucket)
-                .send()
-                .await
-                .map_err(|e| AwsCallError::from_sdk("s3:GetPublicAccessBlock", e)),
-            &["NoSuchPublicAccessBlockConfiguration"],
-        )
-    };
-    let ownership = async {
-        optional(
-            s3.get_bucket_ownership_controls()
-                .bucket(bucket)
-                .send()
-                .await
-                .map_err(|e| AwsCallError::from_sdk("s3:GetBucketOwnershipControls", e)),
-            &["OwnershipControlsNotFoundError"],
-        )
-    };
-    let tags = async {
-        optional(
-            s3.get_bucket_tagging()
-                .bucket(bucket)
-                .send()
-                .await
-                .map_err(|e| AwsCallError::from_sdk("s3:GetBucketTagging", e)),
-            &["NoSuchTagSet", "NoSuchTagSetError"],
-        )
-    };
-    let (policy, acl, bpa, ownership, tags) = tokio::join!(
-        Box::pin(policy),
-        Box::pin(acl),
-        Box::pin(bpa),
-        Box::pin(ownership),
-        Box::pin(tags)
-    );
-
-    let policy = match policy?.and_then(|p| p.policy) {
-        Some(text) => Some(
-            PolicyDocument::parse(&text).map_err(|e| CollectError::Unreadable {
+) -> Result<Option<PolicyDocument>, CollectError> {
+    let out = optional(
+        s3.get_bucket_policy()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("s3:GetBucketPolicy", e)),
+        &["NoSuchBucketPolicy"],
+    )?;
+    match out.and_then(|p| p.policy) {
+        Some(text) => Ok(Some(PolicyDocument::parse(&text).map_err(|e| {
+            CollectError::Unreadable {
                 what: format!("bucket policy of {bucket}"),
                 message: e.to_string(),
-            })?,
-        ),
-        None => None,
-    };
-    let acl = acl?
+            }
+        })?)),
+        None => Ok(None),
+    }
+}
+
+async fn read_acl(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Vec<AclGrant>, CollectError> {
+    let out = optional(
+        s3.get_bucket_acl()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("s3:GetBucketAcl", e)),
+        &[],
+    )?;
+    Ok(out
         .map(|a| {
             a.grants()
                 .iter()
@@ -207,82 +166,163 @@ pub async fn bucket_facts(
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    let bucket_bpa = bpa?.and_then(|b| b.public_access_block_configuration().map(bpa_of));
-    let ownership = match ownership?.and_then(|o| {
-        o.ownership_controls()
-            .and_then(|c| c.rules().first().map(|r| r.object_ownership().clone()))
-    }) {
-        Some(SdkOwnership::BucketOwnerEnforced) => ObjectOwnership::BucketOwnerEnforced,
-        Some(SdkOwnership::BucketOwnerPreferred) => ObjectOwnership::BucketOwnerPreferred,
-        // No ownership controls: the pre-2023 default, ACLs in effect.
-        _ => ObjectOwnership::ObjectWriter,
-    };
-    let tags = tags?
+        .unwrap_or_default())
+}
+
+async fn read_bucket_bpa(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<BlockPublicAccess>, CollectError> {
+    let out = optional(
+        s3.get_public_access_block()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("s3:GetPublicAccessBlock", e)),
+        &["NoSuchPublicAccessBlockConfiguration"],
+    )?;
+    Ok(out.and_then(|b| b.public_access_block_configuration().map(bpa_of)))
+}
+
+async fn read_ownership(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<ObjectOwnership, CollectError> {
+    let out = optional(
+        s3.get_bucket_ownership_controls()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("s3:GetBucketOwnershipControls", e)),
+        &["OwnershipControlsNotFoundError"],
+    )?;
+    Ok(
+        match out.and_then(|o| {
+            o.ownership_controls()
+                .and_then(|c| c.rules().first().map(|r| r.object_ownership().clone()))
+        }) {
+            Some(SdkOwnership::BucketOwnerEnforced) => ObjectOwnership::BucketOwnerEnforced,
+            Some(SdkOwnership::BucketOwnerPreferred) => ObjectOwnership::BucketOwnerPreferred,
+            // No ownership controls: the pre-2023 default, ACLs in effect.
+            _ => ObjectOwnership::ObjectWriter,
+        },
+    )
+}
+
+async fn read_tags(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Vec<(String, String)>, CollectError> {
+    let out = optional(
+        s3.get_bucket_tagging()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("s3:GetBucketTagging", e)),
+        &["NoSuchTagSet", "NoSuchTagSetError"],
+    )?;
+    Ok(out
         .map(|t| {
             t.tag_set()
                 .iter()
                 .map(|t| (t.key().to_string(), t.value().to_string()))
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
 
-    let (encryption, access_logging) = if depth == Depth::Full {
-        let enc = async {
-            optional(
-                s3.get_bucket_encryption()
-                    .bucket(bucket)
-                    .send()
-                    .await
-                    .map_err(|e| AwsCallError::from_sdk("s3:GetBucketEncryption", e)),
-                &["ServerSideEncryptionConfigurationNotFoundError"],
-            )
-        };
-        let log = async {
-            optional(
-                s3.get_bucket_logging()
-                    .bucket(bucket)
-                    .send()
-                    .await
-                    .map_err(|e| AwsCallError::from_sdk("s3:GetBucketLogging", e)),
-                &[],
-            )
-        };
-        let (enc, log) = tokio::join!(Box::pin(enc), Box::pin(log));
-        let encryption = enc?
-            .and_then(|e| {
-                e.server_side_encryption_configuration().map(|c| {
-                    c.rules()
-                        .iter()
-                        .filter_map(|r| {
-                            r.apply_server_side_encryption_by_default()
-                                .map(|d| d.sse_algorithm().as_str().to_string())
-                        })
-                        .collect()
-                })
+async fn read_encryption(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Vec<String>, CollectError> {
+    let out = optional(
+        s3.get_bucket_encryption()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("s3:GetBucketEncryption", e)),
+        &["ServerSideEncryptionConfigurationNotFoundError"],
+    )?;
+    Ok(out
+        .and_then(|e| {
+            e.server_side_encryption_configuration().map(|c| {
+                c.rules()
+                    .iter()
+                    .filter_map(|r| {
+                        r.apply_server_side_encryption_by_default()
+                            .map(|d| d.sse_algorithm().as_str().to_string())
+                    })
+                    .collect()
             })
-            .unwrap_or_default();
-        (
-            encryption,
-            log?.is_some_and(|l| l.logging_enabled().is_some()),
-        )
-    } else {
-        (Vec::new(), false)
-    };
+        })
+        .unwrap_or_default())
+}
 
-    Ok(BucketFacts {
+async fn read_access_logging(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, CollectError> {
+    let out = optional(
+        s3.get_bucket_logging()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("s3:GetBucketLogging", e)),
+        &[],
+    )?;
+    Ok(out.is_some_and(|l| l.logging_enabled().is_some()))
+}
+
+fn empty_facts(bucket: &str, account: AccountBpa) -> BucketFacts {
+    BucketFacts {
         exposure: BucketExposureFacts {
             bucket: bucket.to_string(),
             account_bpa: account,
-            bucket_bpa,
-            policy,
-            acl,
-            ownership,
+            bucket_bpa: None,
+            policy: None,
+            acl: vec![],
+            ownership: ObjectOwnership::BucketOwnerEnforced,
             access_points: vec![],
         },
-        tags,
-        encryption,
-        access_logging,
+        tags: vec![],
+        encryption: vec![],
+        access_logging: false,
+    }
+}
+
+/// Read one bucket's facts (calls made concurrently).
+pub async fn bucket_facts(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    account: AccountBpa,
+    depth: Depth,
+) -> Result<BucketFacts, CollectError> {
+    let (policy, acl, bpa, ownership, tags) = tokio::join!(
+        Box::pin(read_policy(s3, bucket)),
+        Box::pin(read_acl(s3, bucket)),
+        Box::pin(read_bucket_bpa(s3, bucket)),
+        Box::pin(read_ownership(s3, bucket)),
+        Box::pin(read_tags(s3, bucket)),
+    );
+    let mut f = empty_facts(bucket, account);
+    f.exposure.policy = policy?;
+    f.exposure.acl = acl?;
+    f.exposure.bucket_bpa = bpa?;
+    f.exposure.ownership = ownership?;
+    f.tags = tags?;
+    if depth == Depth::Full {
+        let (enc, log) = tokio::join!(
+            Box::pin(read_encryption(s3, bucket)),
+            Box::pin(read_access_logging(s3, bucket))
+        );
+        f.encryption = enc?;
+        f.access_logging = log?;
+    }
+    Ok(f)
+}
+
+fn has_public_grant(acl: &[AclGrant]) -> bool {
+    acl.iter().any(|g| {
+        g.group_uri.as_deref().is_some_and(|u| {
+            u.contains("/global/AllUsers") || u.contains("/global/AuthenticatedUsers")
+        })
     })
 }
 
@@ -300,210 +340,47 @@ pub async fn bucket_facts_for(
         AccountBpa::Known(b) => b.unwrap_or_default(),
         AccountBpa::Unknown(_) => BlockPublicAccess::default(),
     };
-    let mut facts = BucketFacts {
-        exposure: BucketExposureFacts {
-            bucket: bucket.to_string(),
-            account_bpa: account.clone(),
-            bucket_bpa: None,
-            policy: None,
-            acl: vec![],
-            ownership: ObjectOwnership::BucketOwnerEnforced,
-            access_points: vec![],
-        },
-        tags: vec![],
-        encryption: vec![],
-        access_logging: false,
-    };
-    let read_tags = |s3: &aws_sdk_s3::Client| {
-        let s3 = s3.clone();
-        let bucket = bucket.to_string();
-        async move {
-            Ok::<_, CollectError>(
-                optional(
-                    s3.get_bucket_tagging()
-                        .bucket(&bucket)
-                        .send()
-                        .await
-                        .map_err(|e| AwsCallError::from_sdk("s3:GetBucketTagging", e)),
-                    &["NoSuchTagSet", "NoSuchTagSetError"],
-                )?
-                .map(|t| {
-                    t.tag_set()
-                        .iter()
-                        .map(|t| (t.key().to_string(), t.value().to_string()))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            )
-        }
-    };
+    let mut f = empty_facts(bucket, account.clone());
     match control_id {
         "S3-001" | "S3-002" => {
             if control_id == "S3-002" && acct.all_on() {
-                return Ok(facts);
+                return Ok(f);
             }
-            let bpa = optional(
-                s3.get_public_access_block()
-                    .bucket(bucket)
-                    .send()
-                    .await
-                    .map_err(|e| AwsCallError::from_sdk("s3:GetPublicAccessBlock", e)),
-                &["NoSuchPublicAccessBlockConfiguration"],
-            )?;
-            facts.exposure.bucket_bpa =
-                bpa.and_then(|b| b.public_access_block_configuration().map(bpa_of));
-            let bucket_bpa = facts.exposure.bucket_bpa.unwrap_or_default();
+            f.exposure.bucket_bpa = Box::pin(read_bucket_bpa(s3, bucket)).await?;
+            let bucket_bpa = f.exposure.bucket_bpa.unwrap_or_default();
             if control_id == "S3-002" {
                 if !bucket_bpa.all_on() {
-                    facts.tags = Box::pin(read_tags(s3)).await?;
+                    f.tags = Box::pin(read_tags(s3, bucket)).await?;
                 }
-                return Ok(facts);
+                return Ok(f);
             }
             if !(acct.restrict_public_buckets || bucket_bpa.restrict_public_buckets) {
-                let policy = optional(
-                    s3.get_bucket_policy()
-                        .bucket(bucket)
-                        .send()
-                        .await
-                        .map_err(|e| AwsCallError::from_sdk("s3:GetBucketPolicy", e)),
-                    &["NoSuchBucketPolicy"],
-                )?;
-                facts.exposure.policy = match policy.and_then(|p| p.policy) {
-                    Some(text) => Some(PolicyDocument::parse(&text).map_err(|e| {
-                        CollectError::Unreadable {
-                            what: format!("bucket policy of {bucket}"),
-                            message: e.to_string(),
-                        }
-                    })?),
-                    None => None,
-                };
+                f.exposure.policy = Box::pin(read_policy(s3, bucket)).await?;
             }
             if !(acct.ignore_public_acls || bucket_bpa.ignore_public_acls) {
-                let acl = optional(
-                    s3.get_bucket_acl()
-                        .bucket(bucket)
-                        .send()
-                        .await
-                        .map_err(|e| AwsCallError::from_sdk("s3:GetBucketAcl", e)),
-                    &[],
-                )?;
-                facts.exposure.acl = acl
-                    .map(|a| {
-                        a.grants()
-                            .iter()
-                            .map(|g| AclGrant {
-                                group_uri: g
-                                    .grantee()
-                                    .filter(|gr| gr.r#type() == &GranteeType::Group)
-                                    .and_then(|gr| gr.uri().map(str::to_string)),
-                                permission: g
-                                    .permission()
-                                    .map(|p| p.as_str().to_string())
-                                    .unwrap_or_default(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let public_grant = facts.exposure.acl.iter().any(|g| {
-                    g.group_uri.as_deref().is_some_and(|u| {
-                        u.contains("/global/AllUsers") || u.contains("/global/AuthenticatedUsers")
-                    })
-                });
-                if public_grant {
-                    let own = optional(
-                        s3.get_bucket_ownership_controls()
-                            .bucket(bucket)
-                            .send()
-                            .await
-                            .map_err(|e| {
-                                AwsCallError::from_sdk("s3:GetBucketOwnershipControls", e)
-                            }),
-                        &["OwnershipControlsNotFoundError"],
-                    )?;
-                    facts.exposure.ownership = match own.and_then(|o| {
-                        o.ownership_controls()
-                            .and_then(|c| c.rules().first().map(|r| r.object_ownership().clone()))
-                    }) {
-                        Some(SdkOwnership::BucketOwnerEnforced) => {
-                            ObjectOwnership::BucketOwnerEnforced
-                        }
-                        Some(SdkOwnership::BucketOwnerPreferred) => {
-                            ObjectOwnership::BucketOwnerPreferred
-                        }
-                        _ => ObjectOwnership::ObjectWriter,
-                    };
+                f.exposure.acl = Box::pin(read_acl(s3, bucket)).await?;
+                if has_public_grant(&f.exposure.acl) {
+                    f.exposure.ownership = Box::pin(read_ownership(s3, bucket)).await?;
                 }
             }
-            if crate::evaluate::s3_exposure::bucket_exposure(&facts.exposure).is_public() {
-                facts.tags = Box::pin(read_tags(s3)).await?;
+            if crate::evaluate::s3_exposure::bucket_exposure(&f.exposure).is_public() {
+                f.tags = Box::pin(read_tags(s3, bucket)).await?;
             }
-            Ok(facts)
         }
-        "SDAT-002" => {
-            let enc = optional(
-                s3.get_bucket_encryption()
-                    .bucket(bucket)
-                    .send()
-                    .await
-                    .map_err(|e| AwsCallError::from_sdk("s3:GetBucketEncryption", e)),
-                &["ServerSideEncryptionConfigurationNotFoundError"],
-            )?;
-            facts.encryption = enc
-                .and_then(|e| {
-                    e.server_side_encryption_configuration().map(|c| {
-                        c.rules()
-                            .iter()
-                            .filter_map(|r| {
-                                r.apply_server_side_encryption_by_default()
-                                    .map(|d| d.sse_algorithm().as_str().to_string())
-                            })
-                            .collect()
-                    })
-                })
-                .unwrap_or_default();
-            Ok(facts)
-        }
-        "SDAT-003" => {
-            let policy = optional(
-                s3.get_bucket_policy()
-                    .bucket(bucket)
-                    .send()
-                    .await
-                    .map_err(|e| AwsCallError::from_sdk("s3:GetBucketPolicy", e)),
-                &["NoSuchBucketPolicy"],
-            )?;
-            facts.exposure.policy =
-                match policy.and_then(|p| p.policy) {
-                    Some(text) => Some(PolicyDocument::parse(&text).map_err(|e| {
-                        CollectError::Unreadable {
-                            what: format!("bucket policy of {bucket}"),
-                            message: e.to_string(),
-                        }
-                    })?),
-                    None => None,
-                };
-            Ok(facts)
-        }
+        "SDAT-002" => f.encryption = Box::pin(read_encryption(s3, bucket)).await?,
+        "SDAT-003" => f.exposure.policy = Box::pin(read_policy(s3, bucket)).await?,
         _ => {
             // SDAT-004: tags first; logging only for sensitive buckets.
-            facts.tags = Box::pin(read_tags(s3)).await?;
-            let sensitive = facts.tags.iter().any(|(k, v)| {
+            f.tags = Box::pin(read_tags(s3, bucket)).await?;
+            let sensitive = f.tags.iter().any(|(k, v)| {
                 k.eq_ignore_ascii_case(sensitive_tag_key) && !v.eq_ignore_ascii_case("false")
             });
             if sensitive {
-                let log = optional(
-                    s3.get_bucket_logging()
-                        .bucket(bucket)
-                        .send()
-                        .await
-                        .map_err(|e| AwsCallError::from_sdk("s3:GetBucketLogging", e)),
-                    &[],
-                )?;
-                facts.access_logging = log.is_some_and(|l| l.logging_enabled().is_some());
+                f.access_logging = Box::pin(read_access_logging(s3, bucket)).await?;
             }
-            Ok(facts)
         }
     }
+    Ok(f)
 }
 
 /// Every bucket of the account with its region (paginated `ListBuckets`).
