@@ -155,6 +155,7 @@ def main():
         (exposure, "root-assumed-root-session.json", True),
         (exposure, "root-api-call.json", False),
         (exposure, "s3-delete-account-public-access-block.json", True),
+        (exposure, "s3-put-access-point-policy-public.json", True),
     ]
     for pattern, name, expected in expectations:
         check(matches(pattern, fixture(name)) == expected, f"pattern vs {name}: expected match={expected}")

@@ -18,7 +18,7 @@ use ftr_shared::handlers::compliance_alert::plan_compliance_alert;
 use ftr_shared::handlers::root_account_rules::{evaluate_root_control, root_params, ROOT_CONTROLS};
 use ftr_shared::handlers::root_activity_alert::plan_root_activity;
 use ftr_shared::handlers::s3_exposure_alert::{
-    handle_s3_exposure_event, ACCOUNT_EXPOSURE_EVENTS, EXPOSURE_EVENTS,
+    handle_s3_exposure_event, ACCESS_POINT_EVENTS, ACCOUNT_EXPOSURE_EVENTS, EXPOSURE_EVENTS,
 };
 use ftr_shared::handlers::s3_rules::{S3Rules, S3_CONTROLS};
 use ftr_shared::handlers::{findings_for, AlertDelivery, HandlerError};
@@ -520,7 +520,11 @@ async fn event(file: &str, format: EventFormat, publish: bool) -> Result<ExitCod
         && event
             .pointer("/detail/eventName")
             .and_then(Value::as_str)
-            .is_some_and(|n| EXPOSURE_EVENTS.contains(&n) || ACCOUNT_EXPOSURE_EVENTS.contains(&n));
+            .is_some_and(|n| {
+                EXPOSURE_EVENTS.contains(&n)
+                    || ACCOUNT_EXPOSURE_EVENTS.contains(&n)
+                    || ACCESS_POINT_EVENTS.contains(&n)
+            });
     if is_s3_change {
         // The S3 path re-reads the bucket's real state, so it always talks to AWS.
         let delivery = if publish {

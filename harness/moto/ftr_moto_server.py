@@ -11,6 +11,9 @@ Workarounds:
 - S3 ListBuckets: moto cuts the list at MaxBuckets without returning a ContinuationToken, so a
   paginating client silently sees only the first page. This server ignores MaxBuckets (every bucket
   in one page), which a paginating client reads correctly.
+- S3 Control access point answers (CreateAccessPoint, GetAccessPoint, GetAccessPointPolicy,
+  ListAccessPoints) come with the root element `<XResponse>` where the API (and the Rust SDK)
+  has `<XResult>`; this server renames the root element of S3 Control answers.
 - `POST /moto-api/reset` also forgets the root-user state.
 
 Usage: python ftr_moto_server.py --port PORT [--host 127.0.0.1]
@@ -18,6 +21,7 @@ Usage: python ftr_moto_server.py --port PORT [--host 127.0.0.1]
 
 import argparse
 import json
+import re
 import threading
 
 from moto.iam import models as iam_models
@@ -142,7 +146,30 @@ class _Harness:
         if path == "/moto-api/reset" and method == "POST":
             with _LOCK:
                 _ROOT.clear()
+        if path.startswith("/v20180820/"):
+            return self._s3control(environ, start_response)
         return self.app(environ, start_response)
+
+    _ROOT_ELEMENT = re.compile(rb"<(/?)(\w+)Response(\s+xmlns=\"http://awss3control\.amazonaws\.com/doc/2018-08-20/\")?>")
+
+    def _s3control(self, environ, start_response):
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda _data: None
+
+        body = b"".join(self.app(environ, capture))
+        def rename(m):
+            if m.group(2) == b"Error":  # <ErrorResponse> is right as it is
+                return m.group(0)
+            return b"<" + m.group(1) + m.group(2) + b"Result" + (m.group(3) or b"") + b">"
+
+        fixed = self._ROOT_ELEMENT.sub(rename, body)
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(fixed))))
+        start_response(captured["status"], headers)
+        return [fixed]
 
 
 def main():

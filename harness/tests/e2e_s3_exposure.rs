@@ -253,3 +253,105 @@ async fn removing_account_block_public_access_is_a_high_alert() {
         Some(&ComplianceStatus::Passed)
     );
 }
+
+/// Case 7 end to end: a bucket delegating to access points is not public by its own policy, but
+/// an internet access point with a public policy makes its data public; the alert names it.
+#[tokio::test]
+async fn a_public_access_point_is_caught_through_its_bucket() {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    enable_security_hub(&sdk).await;
+    let inbox = alert_inbox(&sdk, "ftr-alerts").await;
+    let s3 = S3Clients::new(&sdk);
+    s3.s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+    s3.s3
+        .put_bucket_policy()
+        .bucket(BUCKET)
+        .policy(format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"s3:*","Resource":["arn:aws:s3:::{BUCKET}","arn:aws:s3:::{BUCKET}/*"],"Condition":{{"StringEquals":{{"s3:DataAccessPointAccount":"{ACCOUNT_ID}"}}}}}}]}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    s3.s3control
+        .create_access_point()
+        .account_id(ACCOUNT_ID)
+        .name("open-reports")
+        .bucket(BUCKET)
+        // New access points block public access by default; this one was opened on purpose.
+        .public_access_block_configuration(
+            aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(false)
+                .ignore_public_acls(false)
+                .block_public_policy(false)
+                .restrict_public_buckets(false)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create access point");
+    s3.s3control
+        .put_access_point_policy()
+        .account_id(ACCOUNT_ID)
+        .name("open-reports")
+        .policy(format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:us-east-1:{ACCOUNT_ID}:accesspoint/open-reports/object/*"}}]}}"#
+        ))
+        .send()
+        .await
+        .expect("access point policy");
+    let delivery = AlertDelivery {
+        securityhub: Some(SecurityHubSink::new(aws_sdk_securityhub::Client::new(&sdk))),
+        alerts: Some(AlertSink::new(
+            aws_sdk_sns::Client::new(&sdk),
+            &inbox.topic_arn,
+        )),
+        ledger: None,
+    };
+    let event = in_emulated_account(fixture("events/s3-put-access-point-policy-public.json"));
+    let out = handle_s3_exposure_event(&event, "us-east-1", &s3, &delivery, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.bucket, BUCKET);
+    assert_eq!(
+        out.evaluation.compliance,
+        Compliance::NonCompliant,
+        "{}",
+        out.evaluation.annotation
+    );
+    assert!(
+        out.evaluation
+            .annotation
+            .contains("public access points: open-reports"),
+        "{}",
+        out.evaluation.annotation
+    );
+    let alerts = inbox.drain(&sdk).await;
+    assert_eq!(alerts.len(), 1);
+    assert!(
+        alerts[0].subject.contains("public via access point"),
+        "{}",
+        alerts[0].subject
+    );
+
+    // The periodic rule sees the same through its account-wide access point listing.
+    let rules = ftr_shared::handlers::s3_rules::S3Rules::new(
+        &sdk,
+        &ftr_shared::settings::Settings::from_lookup(|_| None).unwrap(),
+    );
+    let c = ftr_shared::catalogue::control("S3-001").unwrap();
+    let summary = rules
+        .scan(
+            c,
+            &Default::default(),
+            ACCOUNT_ID,
+            None,
+            Utc::now(),
+            Utc::now(),
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(summary.non_compliant, 1);
+}

@@ -7,7 +7,7 @@ use crate::collect::CollectError;
 use crate::error::AwsCallError;
 use crate::evaluate::s3_buckets::BucketFacts;
 use crate::evaluate::s3_exposure::{
-    AccountBpa, AclGrant, BlockPublicAccess, BucketExposureFacts, ObjectOwnership,
+    AccessPointFacts, AccountBpa, AclGrant, BlockPublicAccess, BucketExposureFacts, ObjectOwnership,
 };
 use crate::policy::PolicyDocument;
 
@@ -395,6 +395,113 @@ pub async fn list_buckets(
             b.name()
                 .map(|n| (n.to_string(), b.bucket_region().map(str::to_string)))
         }));
+    }
+    Ok(out)
+}
+
+/// An access point as listed: name, bucket, whether it is reachable from the internet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessPointRef {
+    pub name: String,
+    pub bucket: String,
+    pub internet_origin: bool,
+}
+
+/// The account's access points (all, or one bucket's), paginated.
+pub async fn list_access_points(
+    s3control: &aws_sdk_s3control::Client,
+    account_id: &str,
+    bucket: Option<&str>,
+) -> Result<Vec<AccessPointRef>, CollectError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = s3control
+            .list_access_points()
+            .account_id(account_id)
+            .set_bucket(bucket.map(str::to_string))
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("s3control:ListAccessPoints", e))?;
+        out.extend(page.access_point_list().iter().map(|a| AccessPointRef {
+            name: a.name().to_string(),
+            bucket: a.bucket().to_string(),
+            internet_origin: a.network_origin()
+                == &aws_sdk_s3control::types::NetworkOrigin::Internet,
+        }));
+        token = page
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// One access point's Block Public Access and policy.
+pub async fn access_point_facts(
+    s3control: &aws_sdk_s3control::Client,
+    account_id: &str,
+    ap: &AccessPointRef,
+) -> Result<AccessPointFacts, CollectError> {
+    let details = s3control
+        .get_access_point()
+        .account_id(account_id)
+        .name(&ap.name)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("s3control:GetAccessPoint", e))?;
+    let policy = match s3control
+        .get_access_point_policy()
+        .account_id(account_id)
+        .name(&ap.name)
+        .send()
+        .await
+    {
+        Ok(p) => match p.policy() {
+            Some(text) if !text.trim().is_empty() => Some(PolicyDocument::parse(text).map_err(
+                |e| CollectError::Unreadable {
+                    what: format!("policy of access point {}", ap.name),
+                    message: e.to_string(),
+                },
+            )?),
+            _ => None,
+        },
+        Err(e) => {
+            let e = AwsCallError::from_sdk("s3control:GetAccessPointPolicy", e);
+            if e.code_is("NoSuchAccessPointPolicy") {
+                None
+            } else {
+                return Err(e.into());
+            }
+        }
+    };
+    Ok(AccessPointFacts {
+        name: ap.name.clone(),
+        policy,
+        block_public_access: details.public_access_block_configuration().map(|c| {
+            BlockPublicAccess {
+                block_public_acls: c.block_public_acls().unwrap_or(false),
+                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                block_public_policy: c.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+            }
+        }),
+        internet_origin: ap.internet_origin,
+    })
+}
+
+/// The facts of every access point in `refs` (one bucket's).
+pub async fn access_points_facts(
+    s3control: &aws_sdk_s3control::Client,
+    account_id: &str,
+    refs: &[AccessPointRef],
+) -> Result<Vec<AccessPointFacts>, CollectError> {
+    let mut out = Vec::with_capacity(refs.len());
+    for r in refs {
+        out.push(Box::pin(access_point_facts(s3control, account_id, r)).await?);
     }
     Ok(out)
 }

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::catalogue::Severity;
-use crate::collect::s3_buckets::{account_bpa, bucket_facts, Depth, S3Clients};
+use crate::collect::s3_buckets::{
+    access_points_facts, account_bpa, bucket_facts, list_access_points, Depth, S3Clients,
+};
 use crate::collect::CollectError;
 use crate::evaluate::s3_buckets::{bucket_access_reviewed, BUCKET_RESOURCE_TYPE};
 use crate::evaluate::s3_exposure::bucket_exposure;
@@ -27,6 +29,13 @@ pub const EXPOSURE_EVENTS: &[&str] = &[
     "DeleteBucketPublicAccessBlock",
     "PutBucketOwnershipControls",
     "DeleteBucketOwnershipControls",
+];
+
+/// Access point changes: the access point's bucket is re-judged with all its access points.
+pub const ACCESS_POINT_EVENTS: &[&str] = &[
+    "CreateAccessPoint",
+    "PutAccessPointPolicy",
+    "DeleteAccessPointPolicy",
 ];
 
 /// Account-level Block Public Access changes (S3 Control, logged with source s3).
@@ -67,8 +76,9 @@ pub async fn handle_s3_exposure_event(
     let ev = CloudTrailEvent::parse(event)?;
     let d = &ev.detail;
     let account_level = ACCOUNT_EXPOSURE_EVENTS.contains(&d.event_name.as_str());
+    let access_point = ACCESS_POINT_EVENTS.contains(&d.event_name.as_str());
     if d.event_source != "s3.amazonaws.com"
-        || !(account_level || EXPOSURE_EVENTS.contains(&d.event_name.as_str()))
+        || !(account_level || access_point || EXPOSURE_EVENTS.contains(&d.event_name.as_str()))
     {
         tracing::info!(event_name = %d.event_name, "not an exposure change; no action");
         return Ok(None);
@@ -82,19 +92,62 @@ pub async fn handle_s3_exposure_event(
             .await
             .map(Some);
     }
-    let Some(bucket) = d
-        .request_parameters
-        .get("bucketName")
-        .and_then(Value::as_str)
-        .filter(|b| !b.is_empty())
-    else {
-        return Err(HandlerError::CloudTrailEvent(
-            crate::events::cloudtrail::CloudTrailEventError::Missing(
-                "detail.requestParameters.bucketName",
-            ),
-        ));
-    };
     let account = ev.account_id().to_string();
+    let bucket_owned: String = if access_point {
+        // The record names the access point; its bucket comes from S3 Control.
+        let Some(name) = d
+            .request_parameters
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+        else {
+            return Err(HandlerError::CloudTrailEvent(
+                crate::events::cloudtrail::CloudTrailEventError::Missing(
+                    "detail.requestParameters.name",
+                ),
+            ));
+        };
+        let ap = s3
+            .s3control
+            .get_access_point()
+            .account_id(&account)
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| {
+                CollectError::from(crate::error::AwsCallError::from_sdk(
+                    "s3control:GetAccessPoint",
+                    e,
+                ))
+            })?;
+        match ap.bucket() {
+            Some(b) if !b.is_empty() => b.to_string(),
+            _ => {
+                return Err(CollectError::Unreadable {
+                    what: format!("access point {name}"),
+                    message: "no bucket".into(),
+                }
+                .into())
+            }
+        }
+    } else {
+        match d
+            .request_parameters
+            .get("bucketName")
+            .and_then(Value::as_str)
+            .filter(|b| !b.is_empty())
+        {
+            Some(b) => b.to_string(),
+            None => {
+                return Err(HandlerError::CloudTrailEvent(
+                    crate::events::cloudtrail::CloudTrailEventError::Missing(
+                        "detail.requestParameters.bucketName",
+                    ),
+                ))
+            }
+        }
+    };
+    let bucket = bucket_owned.as_str();
     let ctx = FindingContext::new(&account, region);
 
     // Re-read the real state; the event says only that something changed.
@@ -127,6 +180,10 @@ pub async fn handle_s3_exposure_event(
         }
         Err(e) => return Err(e.into()),
     };
+    let mut facts = facts;
+    let refs = Box::pin(list_access_points(&s3.s3control, &account, Some(bucket))).await?;
+    facts.exposure.access_points =
+        Box::pin(access_points_facts(&s3.s3control, &account, &refs)).await?;
     let evaluation = bucket_access_reviewed(&facts, now);
     let finding = finding_for_evaluation(&evaluation, &ctx);
     if evaluation.compliance != Compliance::NonCompliant {
@@ -144,13 +201,21 @@ pub async fn handle_s3_exposure_event(
 
     let exposure = bucket_exposure(&facts.exposure);
     let kind = match (exposure.read, exposure.write) {
-        (true, true) => "public read and write",
-        (false, true) => "public write",
-        (true, false) => "public read",
-        (false, false) => "public through an access point",
+        (true, true) => "made public read and write",
+        (false, true) => "made public write",
+        (true, false) => "made public read",
+        (false, false) => "public via access point",
     };
     let mut details = vec![
         ("Bucket".to_string(), bucket.to_string()),
+        (
+            "Public access points".to_string(),
+            if exposure.public_access_points.is_empty() {
+                "none".to_string()
+            } else {
+                exposure.public_access_points.join(", ")
+            },
+        ),
         (
             "Change".to_string(),
             format!("{} (event {})", d.event_name, ev.dedup_id()),
@@ -172,7 +237,7 @@ pub async fn handle_s3_exposure_event(
     let alert = Alert {
         control: evaluation.control,
         severity: Severity::Critical,
-        what: format!("Bucket {bucket} made {kind}"),
+        what: format!("Bucket {bucket} {kind}"),
         account_id: account.clone(),
         region: ev.region().to_string(),
         occurred_at: ev.occurred_at(),

@@ -11,7 +11,10 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use crate::catalogue::Control;
-use crate::collect::s3_buckets::{account_bpa, bucket_facts_for, list_buckets, S3Clients};
+use crate::collect::s3_buckets::{
+    access_points_facts, account_bpa, bucket_facts_for, list_access_points, list_buckets,
+    AccessPointRef, S3Clients,
+};
 use crate::collect::CollectError;
 use crate::evaluate::s3_buckets::*;
 use crate::evaluation::{Compliance, Evaluation, Resource};
@@ -179,6 +182,14 @@ impl S3Rules {
     ) -> Result<ScanSummary, HandlerError> {
         let acct = Box::pin(account_bpa(&self.s3.s3control, account)).await?;
         let buckets = Box::pin(list_buckets(&self.s3.s3)).await?;
+        // S3-001 judges access points too: one account-wide listing, read only where they exist.
+        let mut access_points: HashMap<String, Vec<AccessPointRef>> = HashMap::new();
+        if control.id == "S3-001" {
+            for ap in Box::pin(list_access_points(&self.s3.s3control, account, None)).await? {
+                access_points.entry(ap.bucket.clone()).or_default().push(ap);
+            }
+        }
+        let access_points = &access_points;
         let ctx = FindingContext::new(account, &self.region);
         let mut summary = ScanSummary {
             buckets: buckets.len(),
@@ -189,8 +200,9 @@ impl S3Rules {
         let mut results = futures::stream::iter(buckets)
             .map(|(name, region)| {
                 let client = self.client_for(region.as_deref());
+                let s3control = self.s3.s3control.clone();
                 async move {
-                    let r = Box::pin(bucket_facts_for(
+                    let mut r = Box::pin(bucket_facts_for(
                         &client,
                         &name,
                         acct_ref,
@@ -198,6 +210,12 @@ impl S3Rules {
                         &params.sensitive_tag_key,
                     ))
                     .await;
+                    if let (Ok(facts), Some(refs)) = (&mut r, access_points.get(&name)) {
+                        match Box::pin(access_points_facts(&s3control, account, refs)).await {
+                            Ok(aps) => facts.exposure.access_points = aps,
+                            Err(e) => r = Err(e),
+                        }
+                    }
                     (name, r)
                 }
             })
