@@ -94,7 +94,7 @@ def main():
             for a in actions:
                 check(a != "*" and not a.endswith(":*"), f"{name}: wildcard action {a}")
             if s.get("Resource") == "*":
-                check(all(a.split(":")[1].startswith(("Get", "List", "Generate", "PutEvaluations")) for a in actions),
+                check(all(a.split(":")[1].startswith(("Get", "List", "Describe", "Generate", "PutEvaluations")) for a in actions),
                       f"{name}: Resource * only for read calls and PutEvaluations, not {actions}")
     check(binaries == crates, f"every function crate is deployed: {sorted(crates - binaries)}")
 

@@ -248,3 +248,93 @@ async fn s3_003_checks_the_exposure_rule_and_the_alert_topic() {
         "{unset}"
     );
 }
+
+/// SDAT-004: a sensitive bucket without server access logging passes once a logging trail
+/// records S3 data events for it.
+#[tokio::test]
+async fn sdat_004_accepts_cloudtrail_data_events() {
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    enable_security_hub(&sdk).await;
+    let s3 = S3Clients::new(&sdk);
+    seed(&s3).await;
+    s3.s3
+        .create_bucket()
+        .bucket("trail-logs")
+        .send()
+        .await
+        .unwrap();
+    let rules = S3Rules::new(&sdk, &Settings::from_lookup(|_| None).unwrap());
+    let c = ftr_shared::catalogue::control("SDAT-004").unwrap();
+    let verdict = |kept: Vec<ftr_shared::evaluation::Evaluation>| {
+        kept.into_iter()
+            .find(|e| e.resource.resource_id == "private-data")
+            .unwrap()
+            .compliance
+    };
+    let before = rules
+        .scan(
+            c,
+            &Default::default(),
+            ACCOUNT_ID,
+            None,
+            Utc::now(),
+            Utc::now(),
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(verdict(before.kept), Compliance::NonCompliant);
+
+    let ct = aws_sdk_cloudtrail::Client::new(&sdk);
+    ct.create_trail()
+        .name("data-events")
+        .s3_bucket_name("trail-logs")
+        .send()
+        .await
+        .unwrap();
+    ct.put_event_selectors()
+        .trail_name("data-events")
+        .event_selectors(
+            aws_sdk_cloudtrail::types::EventSelector::builder()
+                .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+                .data_resources(
+                    aws_sdk_cloudtrail::types::DataResource::builder()
+                        .r#type("AWS::S3::Object")
+                        .values("arn:aws:s3:::private-data/")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // Not logging yet: does not count.
+    let stopped = rules
+        .scan(
+            c,
+            &Default::default(),
+            ACCOUNT_ID,
+            None,
+            Utc::now(),
+            Utc::now(),
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(verdict(stopped.kept), Compliance::NonCompliant);
+    ct.start_logging().name("data-events").send().await.unwrap();
+    let after = rules
+        .scan(
+            c,
+            &Default::default(),
+            ACCOUNT_ID,
+            None,
+            Utc::now(),
+            Utc::now(),
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(verdict(after.kept), Compliance::Compliant);
+}

@@ -35,6 +35,7 @@ fn bucket(policy: Option<&str>, tags: &[(&str, &str)]) -> BucketFacts {
             .collect(),
         encryption: vec!["AES256".into()],
         access_logging: false,
+        data_events_logged: false,
     }
 }
 

@@ -4,6 +4,7 @@ pub mod config_items;
 pub mod monitoring;
 pub mod root_account;
 pub mod s3_buckets;
+pub mod trails;
 
 use crate::error::{AwsCallError, Retryable};
 use crate::facts::credential_report::CredentialReportError;

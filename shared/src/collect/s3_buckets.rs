@@ -284,6 +284,7 @@ fn empty_facts(bucket: &str, account: AccountBpa) -> BucketFacts {
         tags: vec![],
         encryption: vec![],
         access_logging: false,
+        data_events_logged: false,
     }
 }
 

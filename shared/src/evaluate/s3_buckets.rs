@@ -23,6 +23,8 @@ pub struct BucketFacts {
     pub encryption: Vec<String>,
     /// Server access logging configured.
     pub access_logging: bool,
+    /// A logging CloudTrail trail records S3 data events for this bucket.
+    pub data_events_logged: bool,
 }
 
 /// Rule parameters of the bucket controls.
@@ -227,12 +229,13 @@ pub fn sensitive_bucket_access_logged(
     let sensitive = f.tags.iter().any(|(k, v)| {
         k.eq_ignore_ascii_case(&params.sensitive_tag_key) && !v.eq_ignore_ascii_case("false")
     });
-    let (compliance, annotation) = match (sensitive, f.access_logging) {
-        (false, _) => (Compliance::NotApplicable, format!("Bucket is not tagged {} (sensitive data).", params.sensitive_tag_key)),
-        (true, true) => (Compliance::Compliant, "Sensitive bucket has server access logging on.".to_string()),
-        (true, false) => (
+    let (compliance, annotation) = match (sensitive, f.access_logging, f.data_events_logged) {
+        (false, _, _) => (Compliance::NotApplicable, format!("Bucket is not tagged {} (sensitive data).", params.sensitive_tag_key)),
+        (true, true, _) => (Compliance::Compliant, "Sensitive bucket has server access logging on.".to_string()),
+        (true, false, true) => (Compliance::Compliant, "Sensitive bucket's object access is recorded by CloudTrail S3 data events.".to_string()),
+        (true, false, false) => (
             Compliance::NonCompliant,
-            "Sensitive bucket has no server access logging; enable it (or CloudTrail S3 data events and attest).".to_string(),
+            "Sensitive bucket logs no access: enable server access logging or CloudTrail S3 data events for it.".to_string(),
         ),
     };
     Evaluation::new(c, resource(f), compliance, annotation, now)

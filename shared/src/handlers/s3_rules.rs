@@ -190,6 +190,13 @@ impl S3Rules {
             }
         }
         let access_points = &access_points;
+        // SDAT-004 accepts CloudTrail S3 data events: read the trails once per run.
+        let data_events = if control.id == "SDAT-004" {
+            Some(Box::pin(self.data_events()).await?)
+        } else {
+            None
+        };
+        let data_events = &data_events;
         let ctx = FindingContext::new(account, &self.region);
         let mut summary = ScanSummary {
             buckets: buckets.len(),
@@ -210,6 +217,9 @@ impl S3Rules {
                         &params.sensitive_tag_key,
                     ))
                     .await;
+                    if let (Ok(facts), Some(cov)) = (&mut r, data_events) {
+                        facts.data_events_logged = cov.covers(&name);
+                    }
                     if let (Ok(facts), Some(refs)) = (&mut r, access_points.get(&name)) {
                         match Box::pin(access_points_facts(&s3control, account, refs)).await {
                             Ok(aps) => facts.exposure.access_points = aps,
@@ -275,6 +285,21 @@ impl S3Rules {
             chunk.clear();
         }
         Ok(())
+    }
+
+    /// Which buckets CloudTrail S3 data events cover (trails this account cannot read are
+    /// skipped and logged; their buckets are judged on server access logging alone).
+    async fn data_events(
+        &self,
+    ) -> Result<crate::facts::data_events::DataEventCoverage, HandlerError> {
+        let (coverage, unreadable) = Box::pin(crate::collect::trails::s3_data_event_coverage(
+            &aws_sdk_cloudtrail::Client::new(&self.sdk),
+        ))
+        .await?;
+        if !unreadable.is_empty() {
+            tracing::warn!(trails = ?unreadable, "event selectors of these trails are not readable from this account");
+        }
+        Ok(coverage)
     }
 
     /// S3-003: the exposure alert rule is enabled and its topic has a confirmed subscription.
@@ -371,6 +396,10 @@ impl S3Rules {
                     }
                     Err(e) => return Err(e.into()),
                 };
+                let mut facts = facts;
+                if control.id == "SDAT-004" {
+                    facts.data_events_logged = Box::pin(self.data_events()).await?.covers(&bucket);
+                }
                 let mut e = evaluate_bucket_control(control, &facts, &params, now);
                 e.ordering_timestamp = item.capture_time;
                 let mut summary = ScanSummary {
