@@ -39,15 +39,7 @@ pub fn plan_root_activity(
     let context = FindingContext::new(&account, region);
     let occurred_at = ev.occurred_at();
     let d = &ev.detail;
-    let actor = Actor {
-        principal: d
-            .user_identity
-            .arn
-            .clone()
-            .or_else(|| d.user_identity.principal_id.clone()),
-        source_ip: d.source_ip_address.clone(),
-        user_agent: d.user_agent.clone(),
-    };
+    let actor = Actor::of(&ev);
     let mut details: Vec<(String, String)> = vec![
         (
             "Event".into(),

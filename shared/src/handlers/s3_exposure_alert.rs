@@ -241,15 +241,7 @@ pub async fn handle_s3_exposure_event(
         account_id: account.clone(),
         region: ev.region().to_string(),
         occurred_at: ev.occurred_at(),
-        actor: Some(Actor {
-            principal: d
-                .user_identity
-                .arn
-                .clone()
-                .or_else(|| d.user_identity.principal_id.clone()),
-            source_ip: d.source_ip_address.clone(),
-            user_agent: d.user_agent.clone(),
-        }),
+        actor: Some(Actor::of(&ev)),
         resource: format!("arn:{}:s3:::{bucket}", ctx.partition),
         details,
         dedup_key: format!("s3-exposure#{account}#{bucket}#{}", ev.dedup_id()),
@@ -316,11 +308,7 @@ async fn account_protection_changed(
         account_id: account.clone(),
         region: ev.region().to_string(),
         occurred_at: ev.occurred_at(),
-        actor: Some(Actor {
-            principal: d.user_identity.arn.clone().or_else(|| d.user_identity.principal_id.clone()),
-            source_ip: d.source_ip_address.clone(),
-            user_agent: d.user_agent.clone(),
-        }),
+        actor: Some(Actor::of(ev)),
         resource: format!("account {account} (S3 Block Public Access)"),
         details: vec![
             ("Change".to_string(), format!("{} (event {})", d.event_name, ev.dedup_id())),

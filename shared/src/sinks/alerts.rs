@@ -22,6 +22,22 @@ pub struct Actor {
     pub user_agent: Option<String>,
 }
 
+impl Actor {
+    /// Who made a CloudTrail-recorded call: ARN (else principal id), source address, user agent.
+    pub fn of(ev: &crate::events::cloudtrail::CloudTrailEvent) -> Self {
+        let d = &ev.detail;
+        Actor {
+            principal: d
+                .user_identity
+                .arn
+                .clone()
+                .or_else(|| d.user_identity.principal_id.clone()),
+            source_ip: d.source_ip_address.clone(),
+            user_agent: d.user_agent.clone(),
+        }
+    }
+}
+
 /// One alert.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alert {
