@@ -21,6 +21,24 @@ use serde_json::Value;
 const BUCKET: &str = "example-data-bucket";
 const PUBLIC_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-data-bucket/*"}]}"#;
 
+/// All four account-level Block Public Access settings on, through S3 Control.
+async fn block_all_public_access_for_account(s3: &S3Clients) {
+    s3.s3control
+        .put_public_access_block()
+        .account_id(ACCOUNT_ID)
+        .public_access_block_configuration(
+            aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("account BPA through S3 Control");
+}
+
 fn in_emulated_account(v: Value) -> Value {
     serde_json::from_str(&v.to_string().replace("111122223333", ACCOUNT_ID)).unwrap()
 }
@@ -150,20 +168,7 @@ async fn account_block_public_access_neutralises_a_public_policy() {
         .send()
         .await
         .unwrap();
-    s3.s3control
-        .put_public_access_block()
-        .account_id(ACCOUNT_ID)
-        .public_access_block_configuration(
-            aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
-                .block_public_acls(true)
-                .ignore_public_acls(true)
-                .block_public_policy(true)
-                .restrict_public_buckets(true)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("account BPA through S3 Control");
+    block_all_public_access_for_account(&s3).await;
     let delivery = AlertDelivery {
         securityhub: Some(SecurityHubSink::new(aws_sdk_securityhub::Client::new(&sdk))),
         ..AlertDelivery::default()
@@ -226,20 +231,7 @@ async fn removing_account_block_public_access_is_a_high_alert() {
         alerts[0].subject
     );
     // Put back on: the same finding passes, no alert.
-    s3.s3control
-        .put_public_access_block()
-        .account_id(ACCOUNT_ID)
-        .public_access_block_configuration(
-            aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
-                .block_public_acls(true)
-                .ignore_public_acls(true)
-                .block_public_policy(true)
-                .restrict_public_buckets(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    block_all_public_access_for_account(&s3).await;
     let out = handle_s3_exposure_event(&event, "us-east-1", &s3, &delivery, Utc::now())
         .await
         .unwrap()

@@ -23,6 +23,26 @@ fn rule_event(control: &str, invoking: serde_json::Value) -> serde_json::Value {
     })
 }
 
+/// Every bucket's verdict for `control`, kept (no Config token).
+async fn evaluations(
+    rules: &S3Rules,
+    control: &'static ftr_shared::catalogue::Control,
+) -> Vec<ftr_shared::evaluation::Evaluation> {
+    rules
+        .scan(
+            control,
+            &Default::default(),
+            ACCOUNT_ID,
+            None,
+            Utc::now(),
+            Utc::now(),
+            true,
+        )
+        .await
+        .unwrap()
+        .kept
+}
+
 fn periodic(control: &str) -> serde_json::Value {
     rule_event(
         control,
@@ -117,19 +137,7 @@ async fn periodic_runs_judge_every_bucket_once_per_control() {
         assert!(summary.failed.is_empty());
         // Kept evaluations are not held by the function; re-run through scan to see them.
         let c = ftr_shared::catalogue::control(control).unwrap();
-        let kept = rules
-            .scan(
-                c,
-                &Default::default(),
-                ACCOUNT_ID,
-                None,
-                Utc::now(),
-                Utc::now(),
-                true,
-            )
-            .await
-            .unwrap()
-            .kept;
+        let kept = evaluations(&rules, c).await;
         for e in kept {
             verdicts.insert(
                 (control.to_string(), e.resource.resource_id.clone()),
@@ -272,19 +280,8 @@ async fn sdat_004_accepts_cloudtrail_data_events() {
             .unwrap()
             .compliance
     };
-    let before = rules
-        .scan(
-            c,
-            &Default::default(),
-            ACCOUNT_ID,
-            None,
-            Utc::now(),
-            Utc::now(),
-            true,
-        )
-        .await
-        .unwrap();
-    assert_eq!(verdict(before.kept), Compliance::NonCompliant);
+    let before = evaluations(&rules, c).await;
+    assert_eq!(verdict(before), Compliance::NonCompliant);
 
     let ct = aws_sdk_cloudtrail::Client::new(&sdk);
     ct.create_trail()
@@ -310,31 +307,9 @@ async fn sdat_004_accepts_cloudtrail_data_events() {
         .await
         .unwrap();
     // Not logging yet: does not count.
-    let stopped = rules
-        .scan(
-            c,
-            &Default::default(),
-            ACCOUNT_ID,
-            None,
-            Utc::now(),
-            Utc::now(),
-            true,
-        )
-        .await
-        .unwrap();
-    assert_eq!(verdict(stopped.kept), Compliance::NonCompliant);
+    let stopped = evaluations(&rules, c).await;
+    assert_eq!(verdict(stopped), Compliance::NonCompliant);
     ct.start_logging().name("data-events").send().await.unwrap();
-    let after = rules
-        .scan(
-            c,
-            &Default::default(),
-            ACCOUNT_ID,
-            None,
-            Utc::now(),
-            Utc::now(),
-            true,
-        )
-        .await
-        .unwrap();
-    assert_eq!(verdict(after.kept), Compliance::Compliant);
+    let after = evaluations(&rules, c).await;
+    assert_eq!(verdict(after), Compliance::Compliant);
 }

@@ -64,6 +64,18 @@ fn bpa_of(c: &aws_sdk_s3::types::PublicAccessBlockConfiguration) -> BlockPublicA
     }
 }
 
+/// The same settings as S3 Control reports them (account and access points).
+fn control_bpa_of(
+    c: &aws_sdk_s3control::types::PublicAccessBlockConfiguration,
+) -> BlockPublicAccess {
+    BlockPublicAccess {
+        block_public_acls: c.block_public_acls().unwrap_or(false),
+        ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+        block_public_policy: c.block_public_policy().unwrap_or(false),
+        restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+    }
+}
+
 /// The account-level Block Public Access. Absent → all off; AccessDenied → unknown (annotated,
 /// never assumed protective); anything else → error.
 pub async fn account_bpa(
@@ -77,13 +89,7 @@ pub async fn account_bpa(
         .await
     {
         Ok(out) => Ok(AccountBpa::Known(
-            out.public_access_block_configuration()
-                .map(|c| BlockPublicAccess {
-                    block_public_acls: c.block_public_acls().unwrap_or(false),
-                    ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                    block_public_policy: c.block_public_policy().unwrap_or(false),
-                    restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-                }),
+            out.public_access_block_configuration().map(control_bpa_of),
         )),
         Err(e) => {
             let e = AwsCallError::from_sdk("s3control:GetPublicAccessBlock", e);
@@ -482,14 +488,9 @@ pub async fn access_point_facts(
     Ok(AccessPointFacts {
         name: ap.name.clone(),
         policy,
-        block_public_access: details.public_access_block_configuration().map(|c| {
-            BlockPublicAccess {
-                block_public_acls: c.block_public_acls().unwrap_or(false),
-                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                block_public_policy: c.block_public_policy().unwrap_or(false),
-                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-            }
-        }),
+        block_public_access: details
+            .public_access_block_configuration()
+            .map(control_bpa_of),
         internet_origin: ap.internet_origin,
     })
 }
